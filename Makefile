@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make run`, `make test`.
+# uv is used from PATH, or bootstrapped into .tools/ when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --locked --python $(PYTHON)
+
+run: install
+	$(UV) run --no-sync python scripts/ensure_dotenv.py
+	$(UV) run --no-sync todo-admin db upgrade
+	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT)
+
+test: install
+	$(UV) run --no-sync pytest
+
+lint: install
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy
+	$(UV) run --no-sync lint-imports
+
+format: install
+	$(UV) run --no-sync ruff format .
+	$(UV) run --no-sync ruff check --fix .
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Token verification (and, for development, minting) on python-jose."""

@@ -1,0 +1,49 @@
+"""Rules every accepted token obeys, whoever signed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.errors import InvalidToken
+from application.ports import Identity
+from domain.errors import InvalidTaskField
+from domain.task import check_user_id
+
+# Better Auth's tokens carry the user's profile and are a few hundred bytes; 8 KiB is far
+# beyond any honest token and keeps parsing cost bounded.
+MAX_TOKEN_BYTES = 8192
+# Clock skew tolerated on exp, nbf and iat.
+LEEWAY_SECONDS = 30
+
+
+def check_token_size(token: str) -> None:
+    if not token or len(token) > MAX_TOKEN_BYTES:
+        raise InvalidToken("the access token is malformed")
+    if token.count(".") != 2 or not token.isascii():
+        raise InvalidToken("the access token is malformed")
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    subject = claims.get("sub")
+    if not isinstance(subject, str):
+        raise InvalidToken("the access token has no subject")
+    try:
+        return Identity(user_id=check_user_id(subject))
+    except InvalidTaskField as error:
+        raise InvalidToken("the access token's subject is not a valid user id") from error
+
+
+def decode_options(*, issuer: str | None, audience: str | None) -> dict[str, Any]:
+    """python-jose options: exp and sub required, iss/aud checked when configured."""
+    return {
+        "require_exp": True,
+        "require_sub": True,
+        "verify_exp": True,
+        "verify_nbf": True,
+        "verify_iat": True,
+        "verify_iss": issuer is not None,
+        "verify_aud": audience is not None,
+        "require_iss": issuer is not None,
+        "require_aud": audience is not None,
+        "leeway": LEEWAY_SECONDS,
+    }

@@ -1,0 +1,139 @@
+"""A task repository over a dict, with the same semantics as the SQL one."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from adapters.ordering import search_key, title_sort_key
+from application.queries import (
+    SortField,
+    SortOrder,
+    StatusFilter,
+    TaskPosition,
+    TaskQuery,
+    sort_value,
+)
+from domain.task import Task
+
+_Key = tuple[str, uuid.UUID]
+
+
+class InMemoryTaskStore:
+    """The committed state, shared by every unit of work of one container."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[_Key, Task] = {}
+
+
+class InMemoryTaskRepository:
+    """Reads see committed state plus this transaction's own writes; writes are staged
+    until the unit of work commits."""
+
+    def __init__(self, store: InMemoryTaskStore) -> None:
+        self._store = store
+        self.staged: dict[_Key, Task | None] = {}
+        self.expected_versions: dict[_Key, int | None] = {}
+
+    def _current(self, key: _Key) -> Task | None:
+        if key in self.staged:
+            return self.staged[key]
+        return self._store.tasks.get(key)
+
+    async def add(self, task: Task) -> None:
+        key = (task.user_id, task.id)
+        if self._current(key) is not None or any(k[1] == task.id for k in self._store.tasks):
+            raise ValueError(f"task {task.id} already exists")
+        self.staged[key] = copy.copy(task)
+        self.expected_versions.setdefault(key, None)
+
+    async def get(self, owner: str, task_id: uuid.UUID) -> Task | None:
+        task = self._current((owner, task_id))
+        return copy.copy(task) if task is not None else None
+
+    async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
+        keys = set(self._store.tasks) | set(self.staged)
+        tasks = [t for k in keys if k[0] == owner and (t := self._current(k)) is not None]
+        tasks = [t for t in tasks if _matches(t, query)]
+        tasks.sort(key=lambda t: _sort_key(t, query))
+        if query.after is not None:
+            after_key = _position_key(query.after, query)
+            tasks = [t for t in tasks if _sort_key(t, query) > after_key]
+        return [copy.copy(t) for t in tasks[: query.limit]]
+
+    async def update(self, task: Task, *, expected_version: int) -> bool:
+        key = (task.user_id, task.id)
+        current = self._current(key)
+        if current is None or current.version != expected_version:
+            return False
+        self.expected_versions.setdefault(key, current.version)
+        self.staged[key] = copy.copy(task)
+        return True
+
+    async def remove(
+        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+    ) -> bool:
+        key = (owner, task_id)
+        current = self._current(key)
+        if current is None:
+            return False
+        if expected_version is not None and current.version != expected_version:
+            return False
+        self.expected_versions.setdefault(key, current.version)
+        self.staged[key] = None
+        return True
+
+
+def _matches(task: Task, query: TaskQuery) -> bool:
+    if query.status is StatusFilter.PENDING and task.completed:
+        return False
+    if query.status is StatusFilter.COMPLETED and not task.completed:
+        return False
+    term = query.search_term
+    if term is None:
+        return True
+    needle = search_key(term)
+    return needle in search_key(task.title) or needle in search_key(task.description or "")
+
+
+class _Reversed:
+    """Inverts the order of a value inside a sort key tuple."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return bool(other.value < self.value)
+
+    def __gt__(self, other: _Reversed) -> bool:
+        return bool(other.value > self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def _key_for(value: datetime | date | str | None, task_id: uuid.UUID, query: TaskQuery) -> Any:
+    if query.sort is SortField.TITLE and isinstance(value, str):
+        value = title_sort_key(value)
+    # Nulls last in both orders: the null flag always sorts ascending.
+    is_null = value is None
+    parts: tuple[Any, ...] = (value, str(task_id)) if not is_null else (0, str(task_id))
+    if query.direction is SortOrder.DESC:
+        parts = tuple(_Reversed(p) for p in parts)
+    return (is_null, *parts)
+
+
+def _sort_key(task: Task, query: TaskQuery) -> Any:
+    return _key_for(sort_value(task, query.sort), task.id, query)
+
+
+def _position_key(position: TaskPosition, query: TaskQuery) -> Any:
+    return _key_for(position.value, position.task_id, query)

@@ -1,0 +1,54 @@
+"""Table models. The domain never sees these; ``mapping`` converts both ways."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Code-point order on PostgreSQL, whatever the database's default collation; SQLite's
+# default (BINARY) already is. Sort keys are case-folded in Python before they get here.
+SortKeyText = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
+metadata = SQLModel.metadata
+
+
+class TaskRow(SQLModel, table=True):
+    """One task. ``user_id`` is Better Auth's user id: Better Auth owns the users table
+    (possibly in another database), so there is no foreign key to it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # "This user's tasks in this order": one index per sort, id as the tie-breaker, so
+        # a page is an index range scan whatever the user's task count.
+        sa.Index("ix_tasks_user_created", "user_id", "created_at", "id"),
+        sa.Index("ix_tasks_user_updated", "user_id", "updated_at", "id"),
+        sa.Index("ix_tasks_user_title", "user_id", "title_key", "id"),
+        sa.Index("ix_tasks_user_due", "user_id", "due_date", "id"),
+        sa.CheckConstraint("length(title) BETWEEN 1 AND 200", name="ck_tasks_title_length"),
+        sa.CheckConstraint(
+            "description IS NULL OR length(description) <= 1000",
+            name="ck_tasks_description_length",
+        ),
+        sa.CheckConstraint("length(user_id) BETWEEN 1 AND 255", name="ck_tasks_user_id_length"),
+        sa.CheckConstraint("version >= 1", name="ck_tasks_version_positive"),
+    )
+
+    id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    user_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    description: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(1000), nullable=True)
+    )
+    completed: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
+    due_date: date | None = Field(default=None, sa_column=sa.Column(sa.Date(), nullable=True))
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+    # Derived, case-folded copies for sorting and searching the same way on every store.
+    title_key: str = Field(sa_column=sa.Column(SortKeyText, nullable=False))
+    description_key: str | None = Field(
+        default=None, sa_column=sa.Column(SortKeyText, nullable=True)
+    )

@@ -1,0 +1,57 @@
+"""Errors the use cases raise; the entrypoints map each to a response or an exit code."""
+
+from __future__ import annotations
+
+import uuid
+
+
+class ApplicationError(Exception):
+    """Base class for the application's own errors."""
+
+
+class TaskNotFound(ApplicationError):
+    """No task with this id belongs to this owner (another owner's task counts as missing)."""
+
+    def __init__(self, task_id: uuid.UUID) -> None:
+        super().__init__(f"task {task_id} not found")
+        self.task_id = task_id
+
+
+class VersionMismatch(ApplicationError):
+    """The caller's expected version (``If-Match``) is not the task's current one."""
+
+    def __init__(self, task_id: uuid.UUID) -> None:
+        super().__init__(f"task {task_id} has changed since it was read")
+        self.task_id = task_id
+
+
+class ConcurrentUpdate(ApplicationError):
+    """An unconditional write kept losing to concurrent writers; the client may retry."""
+
+
+class InvalidQuery(ApplicationError):
+    """A list query parameter (a cursor, a limit) is not acceptable."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class InvalidToken(ApplicationError):
+    """A bearer token was missing, malformed, forged, expired or not meant for us.
+
+    ``reason`` is safe to show to the client; it never echoes the token.
+    """
+
+    def __init__(self, reason: str = "the access token is invalid") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AccessDenied(ApplicationError):
+    """The caller is authenticated but asks for another user's resources."""
+
+
+class StorageUnavailable(ApplicationError):
+    """The database cannot be reached or did not answer in time."""

@@ -1,0 +1,65 @@
+"""Opaque page cursors: where the last page ended, for the same sort and order only."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import date, datetime
+
+from application.errors import InvalidQuery
+from application.queries import SortField, SortValue, TaskPosition, TaskQuery
+
+_MAX_CURSOR_LENGTH = 1024
+
+
+def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
+    value = position.value
+    encoded_value = value.isoformat() if isinstance(value, date | datetime) else value
+    payload = {
+        "s": query.sort.value,
+        "o": query.direction.value,
+        "v": encoded_value,
+        "i": str(position.task_id),
+    }
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
+    """Read a cursor made by ``encode_cursor`` for a query with the same sort and order.
+
+    Anything else (garbage, a cursor of another sort) raises ``InvalidQuery``.
+    """
+    try:
+        if len(cursor) > _MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw.decode("utf-8"))
+        if not isinstance(payload, dict) or set(payload) != {"s", "o", "v", "i"}:
+            raise ValueError("wrong shape")
+        if payload["s"] != query.sort.value or payload["o"] != query.direction.value:
+            raise ValueError("made for another sort or order")
+        task_id = uuid.UUID(str(payload["i"]))
+        value = _parse_value(query.sort, payload["v"])
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidQuery("cursor", "is not a cursor this list gave out") from error
+    return TaskPosition(value=value, task_id=task_id)
+
+
+def _parse_value(sort: SortField, value: object) -> SortValue:
+    if sort is SortField.DUE_DATE:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise TypeError("due date must be a string")
+        return date.fromisoformat(value)
+    if not isinstance(value, str):
+        raise TypeError("value must be a string")
+    if sort is SortField.TITLE:
+        return value
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("timestamp without offset")
+    return moment

@@ -1,0 +1,80 @@
+"""Ports: what the use cases need from the outside world, as small Protocols."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from application.queries import TaskQuery
+from domain.task import Task
+
+
+class Clock(Protocol):
+    """Gives the current time, timezone-aware, in UTC."""
+
+    def now(self) -> datetime: ...
+
+
+class TaskRepository(Protocol):
+    """Tasks of one store. Every call names the owner, so no query can forget the user."""
+
+    async def add(self, task: Task) -> None: ...
+
+    async def get(self, owner: str, task_id: uuid.UUID) -> Task | None: ...
+
+    async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
+        """The owner's tasks matching ``query``, in its order, after its position, at most
+        ``query.limit`` of them."""
+        ...
+
+    async def update(self, task: Task, *, expected_version: int) -> bool:
+        """Write ``task`` if the stored one still has ``expected_version``; the check and the
+        write are one atomic step. Returns whether it was written."""
+        ...
+
+    async def remove(
+        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+    ) -> bool:
+        """Delete the task (only at ``expected_version`` when given). Returns whether it was."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: ``async with uow:`` then ``await uow.commit()``; leaving the block
+    without committing rolls everything back."""
+
+    tasks: TaskRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: the identity provider's user id (the token's ``sub``)."""
+
+    user_id: str
+
+
+class TokenVerifier(Protocol):
+    """Turns a bearer token into an identity, or raises ``InvalidToken``."""
+
+    async def verify(self, token: str) -> Identity: ...
+
+
+class HealthProbe(Protocol):
+    """Tells whether the store can serve requests right now."""
+
+    async def is_ready(self) -> bool: ...

@@ -1,0 +1,23 @@
+"""Verb-noun use cases, one ``execute`` each."""
+
+from application.use_cases.tasks import (
+    CreateTask,
+    DeleteTask,
+    GetTask,
+    ListTasks,
+    NewTask,
+    TaskPage,
+    ToggleTaskCompletion,
+    UpdateTask,
+)
+
+__all__ = [
+    "CreateTask",
+    "DeleteTask",
+    "GetTask",
+    "ListTasks",
+    "NewTask",
+    "TaskPage",
+    "ToggleTaskCompletion",
+    "UpdateTask",
+]

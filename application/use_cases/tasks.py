@@ -1,0 +1,170 @@
+"""Task use cases. Each runs in one unit of work and names the owner in every call."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from application.errors import ConcurrentUpdate, InvalidQuery, TaskNotFound, VersionMismatch
+from application.ports import Clock, UnitOfWork
+from application.queries import MAX_PAGE_SIZE, TaskPosition, TaskQuery, position_of
+from domain.task import Task, TaskChanges
+
+# An unconditional edit that loses a race re-reads and re-applies itself this many times.
+_WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NewTask:
+    title: str
+    description: str | None = None
+    completed: bool = False
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[Task]
+    next_position: TaskPosition | None
+
+
+class CreateTask:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, owner: str, new: NewTask) -> Task:
+        task = Task.create(
+            user_id=owner,
+            title=new.title,
+            description=new.description,
+            completed=new.completed,
+            due_date=new.due_date,
+            now=self._clock.now(),
+        )
+        async with self._uow as uow:
+            await uow.tasks.add(task)
+            await uow.commit()
+        return task
+
+
+class GetTask:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, owner: str, task_id: uuid.UUID) -> Task:
+        async with self._uow as uow:
+            task = await uow.tasks.get(owner, task_id)
+        if task is None:
+            raise TaskNotFound(task_id)
+        return task
+
+
+class ListTasks:
+    """One page of the owner's tasks (at most ``MAX_PAGE_SIZE``) and where the next starts."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, owner: str, query: TaskQuery) -> TaskPage:
+        if query.limit > MAX_PAGE_SIZE:
+            raise InvalidQuery("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+        # One extra row tells whether a next page exists, without a count query.
+        async with self._uow as uow:
+            rows = list(await uow.tasks.list(owner, replace(query, limit=query.limit + 1)))
+        items = rows[: query.limit]
+        has_more = len(rows) > query.limit
+        next_position = position_of(items[-1], query.sort) if has_more else None
+        return TaskPage(items=items, next_position=next_position)
+
+
+Edit = Callable[[Task, datetime], bool]
+
+
+async def _edit_task(
+    uow: UnitOfWork,
+    clock: Clock,
+    owner: str,
+    task_id: uuid.UUID,
+    edit: Edit,
+    expected_version: int | None,
+) -> Task:
+    """Read, edit and conditionally write one task.
+
+    The write only lands if nobody wrote in between (a version check in the same statement).
+    With ``expected_version`` (``If-Match``) a lost race is the caller's conflict; without it
+    the edit is re-applied to the fresh task, so no concurrent write is silently overwritten.
+    """
+    for _ in range(_WRITE_ATTEMPTS):
+        async with uow:
+            task = await uow.tasks.get(owner, task_id)
+            if task is None:
+                raise TaskNotFound(task_id)
+            if expected_version is not None and task.version != expected_version:
+                raise VersionMismatch(task_id)
+            read_version = task.version
+            if not edit(task, clock.now()):
+                return task
+            if await uow.tasks.update(task, expected_version=read_version):
+                await uow.commit()
+                return task
+        if expected_version is not None:
+            raise VersionMismatch(task_id)
+    raise ConcurrentUpdate(f"task {task_id} kept changing; try again")
+
+
+class UpdateTask:
+    """PUT and PATCH: apply a partial edit, optionally only at an expected version."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(
+        self,
+        owner: str,
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        *,
+        expected_version: int | None = None,
+    ) -> Task:
+        def edit(task: Task, now: datetime) -> bool:
+            return task.apply(changes, now)
+
+        return await _edit_task(self._uow, self._clock, owner, task_id, edit, expected_version)
+
+
+class ToggleTaskCompletion:
+    """The compatibility API's ``PATCH …/complete``: flip ``completed``."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(
+        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+    ) -> Task:
+        def edit(task: Task, now: datetime) -> bool:
+            task.toggle_completed(now)
+            return True
+
+        return await _edit_task(self._uow, self._clock, owner, task_id, edit, expected_version)
+
+
+class DeleteTask:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(
+        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+    ) -> None:
+        async with self._uow as uow:
+            removed = await uow.tasks.remove(owner, task_id, expected_version=expected_version)
+            if not removed and expected_version is not None:
+                if await uow.tasks.get(owner, task_id) is not None:
+                    raise VersionMismatch(task_id)
+            if not removed:
+                raise TaskNotFound(task_id)
+            await uow.commit()

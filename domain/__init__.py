@@ -1,0 +1,1 @@
+"""The domain: the Task aggregate and its rules. Standard library only."""

@@ -1,0 +1,1 @@
+"""Entrypoints: the container that wires adapters to use cases, the HTTP API and the CLI."""

@@ -1,0 +1,127 @@
+"""The one composition root: ``build_container(settings)`` for HTTP, CLI and tests."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from sqlalchemy.engine import URL
+
+from adapters.clock import SystemClock
+from adapters.identity.shared_secret import SharedSecretMinter, SharedSecretVerifier, WeakSecret
+from adapters.memory.health import AlwaysReady
+from adapters.memory.repository import InMemoryTaskStore
+from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.sql.engine import PoolSettings, create_engine, normalize_database_url
+from adapters.sql.health import SqlHealthProbe
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.ports import TokenVerifier
+from application.use_cases import (
+    CreateTask,
+    DeleteTask,
+    GetTask,
+    ListTasks,
+    ToggleTaskCompletion,
+    UpdateTask,
+)
+from entrypoints.settings import Settings
+
+MEMORY_URL = "memory://"
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run a safe service; the message says what to change."""
+
+
+def storage_kind(settings: Settings) -> str:
+    return "memory" if settings.database_url.strip() == MEMORY_URL else "sql"
+
+
+def database_url(settings: Settings) -> URL:
+    try:
+        return normalize_database_url(settings.database_url)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from error
+
+
+def pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(
+        size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        timeout_seconds=settings.db_pool_timeout,
+        recycle_seconds=settings.db_pool_recycle,
+        connect_timeout_seconds=settings.db_connect_timeout,
+        prepared_statements=settings.db_prepared_statements,
+    )
+
+
+def build_token_verifier(settings: Settings) -> TokenVerifier:
+    """Refuses any configuration that could accept forged tokens."""
+    if settings.better_auth_secret is None:
+        raise ConfigurationError(
+            "no token verification configured: set BETTER_AUTH_SECRET (≥ 32 characters)"
+            " or BETTER_AUTH_URL"
+        )
+    try:
+        return SharedSecretVerifier(
+            settings.better_auth_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    except WeakSecret as error:
+        raise ConfigurationError(str(error)) from error
+
+
+def build_token_minter(settings: Settings) -> SharedSecretMinter:
+    if settings.better_auth_secret is None:
+        raise ConfigurationError("BETTER_AUTH_SECRET is not set; `make run` writes one to .env")
+    try:
+        return SharedSecretMinter(
+            settings.better_auth_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    except WeakSecret as error:
+        raise ConfigurationError(str(error)) from error
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    # Stateless, shared: singletons.
+    clock = providers.Singleton(SystemClock)
+    database_url = providers.Singleton(database_url, settings)
+    engine = providers.Singleton(
+        create_engine, database_url, providers.Callable(pool_settings, settings)
+    )
+    memory_store = providers.Singleton(InMemoryTaskStore)
+    token_verifier = providers.Singleton(build_token_verifier, settings)
+    token_minter = providers.Singleton(build_token_minter, settings)
+
+    # Anything holding a session: a fresh one per use.
+    unit_of_work = providers.Selector(
+        providers.Callable(storage_kind, settings),
+        sql=providers.Factory(SqlUnitOfWork, engine=engine),
+        memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
+    )
+    health_probe = providers.Selector(
+        providers.Callable(storage_kind, settings),
+        sql=providers.Singleton(SqlHealthProbe, engine=engine),
+        memory=providers.Singleton(AlwaysReady),
+    )
+
+    create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock)
+    get_task = providers.Factory(GetTask, uow=unit_of_work)
+    list_tasks = providers.Factory(ListTasks, uow=unit_of_work)
+    update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock)
+    toggle_task_completion = providers.Factory(ToggleTaskCompletion, uow=unit_of_work, clock=clock)
+    delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    container = Container(settings=settings or Settings())
+    return container
+
+
+async def close_container(container: Container) -> None:
+    """Release pooled connections (only if the engine was ever created)."""
+    if storage_kind(container.settings()) == "sql":
+        await container.engine().dispose()

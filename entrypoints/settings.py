@@ -1,0 +1,84 @@
+"""Configuration from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'todo.db'}"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="postgresql://… (Neon's URL as printed works), sqlite:///path, or memory://",
+    )
+    better_auth_secret: str | None = Field(
+        default=None, description="HS256 shared secret (≥ 32 characters); enables shared-secret mode"
+    )
+    better_auth_url: str | None = Field(
+        default=None, description="Better Auth base URL; enables JWKS mode"
+    )
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_jwks_url: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:3000"]
+    )
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    db_pool_recycle: int = Field(default=300, ge=1)
+    db_connect_timeout: int = Field(default=5, ge=1, le=60)
+    db_prepared_statements: bool | None = Field(
+        default=None,
+        description="psycopg prepared statements; unset = on, except through a '-pooler' host",
+    )
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator(
+        "better_auth_secret",
+        "better_auth_url",
+        "jwt_issuer",
+        "jwt_audience",
+        "jwt_jwks_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}:
+            raise ValueError("must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG")
+        return level
