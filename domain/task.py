@@ -26,9 +26,7 @@ def normalize_description(description: str | None) -> str | None:
     """Check a description is at most 1000 characters of text; ``None`` clears it."""
     if description is None:
         return None
-    return check_text(
-        "description", description, max_length=DESCRIPTION_MAX_LENGTH, multiline=True
-    )
+    return check_text("description", description, max_length=DESCRIPTION_MAX_LENGTH, multiline=True)
 
 
 def check_user_id(user_id: str) -> str:
@@ -72,9 +70,9 @@ class TaskChanges:
     """
 
     title: str | _Unset = UNSET
-    description: str | None | _Unset = UNSET
+    description: str | _Unset | None = UNSET
     completed: bool | _Unset = UNSET
-    due_date: date | None | _Unset = UNSET
+    due_date: date | _Unset | None = UNSET
 
 
 @dataclass(eq=False)

@@ -31,7 +31,8 @@ class Settings(BaseSettings):
         description="postgresql://… (Neon's URL as printed works), sqlite:///path, or memory://",
     )
     better_auth_secret: str | None = Field(
-        default=None, description="HS256 shared secret (≥ 32 characters); enables shared-secret mode"
+        default=None,
+        description="HS256 shared secret (≥ 32 characters); enables shared-secret mode",
     )
     better_auth_url: str | None = Field(
         default=None, description="Better Auth base URL; enables JWKS mode"

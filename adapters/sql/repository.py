@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.sql.errors import storage_errors
 from adapters.ordering import search_key, title_sort_key
+from adapters.sql.errors import storage_errors
 from adapters.sql.mapping import as_utc, row_values, to_task
 from adapters.sql.tables import TaskRow
 from application.queries import SortField, SortOrder, StatusFilter, TaskPosition, TaskQuery
@@ -96,9 +96,7 @@ class SqlTaskRepository:
         )
         if expected_version is not None:
             statement = statement.where(col(TaskRow.version) == expected_version)
-        result = await self._session.execute(
-            statement.execution_options(synchronize_session=False)
-        )
+        result = await self._session.execute(statement.execution_options(synchronize_session=False))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 

@@ -162,9 +162,9 @@ class DeleteTask:
     ) -> None:
         async with self._uow as uow:
             removed = await uow.tasks.remove(owner, task_id, expected_version=expected_version)
-            if not removed and expected_version is not None:
-                if await uow.tasks.get(owner, task_id) is not None:
-                    raise VersionMismatch(task_id)
             if not removed:
+                still_there = await uow.tasks.get(owner, task_id) is not None
+                if still_there and expected_version is not None:
+                    raise VersionMismatch(task_id)
                 raise TaskNotFound(task_id)
             await uow.commit()

@@ -1,0 +1,1 @@
+"""``todo-admin``: the operators' command line."""

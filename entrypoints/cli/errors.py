@@ -1,0 +1,26 @@
+"""Exit codes and the one place CLI failures become a message on stderr."""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import NoReturn
+
+import typer
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1  # unexpected error (a bug): report it
+    USAGE = 2  # bad arguments (Typer/Click's own code)
+    CONFIG = 3  # the configuration is unusable (DATABASE_URL, secrets)
+    DATABASE = 4  # the database is unreachable or not migrated
+    NOT_FOUND = 5  # the named user or task does not exist
+    INVALID_DATA = 6  # an input file or value breaks the rules; nothing was written
+    REFUSED = 7  # a destructive command without its confirmation flag
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    typer.echo(f"todo-admin: error: {message}", err=True)
+    sys.stdout.flush()
+    raise typer.Exit(code=int(code))

@@ -1,0 +1,64 @@
+"""Builds the FastAPI application around a container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from entrypoints.container import Container, build_container, close_container
+from entrypoints.http import security
+from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.openapi import install_openapi
+from entrypoints.http.problems import install_problem_handlers
+from entrypoints.http.routers import health, tasks
+from entrypoints.logs import configure_logging
+
+WIRED_MODULES = [security, tasks, health]
+
+DESCRIPTION = """
+Tasks of the signed-in user. Every `/api` route needs `Authorization: Bearer <JWT>`
+(Better Auth's JWT, or a development token from `todo-admin token mint`). Errors are
+RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or build_container()
+    settings = container.settings()
+    # Fail at start-up, not on the first request, when identity cannot be verified safely.
+    container.token_verifier()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await close_container(container)
+
+    app = FastAPI(
+        title="Todo API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    container.wire(modules=WIRED_MODULES)
+    app.include_router(health.router)
+    app.include_router(tasks.router)
+    install_problem_handlers(app)
+    install_openapi(app)
+    # Added inner to outer: the body limit runs first, CORS headers are on every answer
+    # (errors included), request ids and the 500 safety net wrap everything.
+    app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+        expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    configure_logging(settings.log_level, settings.log_format)
+    return app

@@ -1,0 +1,161 @@
+"""Pure ASGI middleware: request ids, access logs, 500s, and the body size limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.problems import INTERNAL, MALFORMED, TOO_LARGE, problem_response
+
+access_logger = logging.getLogger("todo_api.access")
+error_logger = logging.getLogger("todo_api.errors")
+
+MAX_BODY_BYTES = 64 * 1024
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed as ``X-Request-ID``), logs one line per request,
+    and answers unexpected exceptions with a 500 problem carrying that id — never a
+    traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_logger.exception(
+                "unhandled error on %s %s [request_id=%s]",
+                scope["method"],
+                scope["path"],
+                request_id,
+            )
+            if not response_started:
+                response = problem_response(
+                    Request(scope),
+                    INTERNAL,
+                    "something went wrong on our side; quote the request_id if you report it",
+                )
+                await response(scope, receive, send_with_id)
+        finally:
+            _log_access(scope, status, time.perf_counter() - started, request_id)
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.fullmatch(text) else None
+    return None
+
+
+def _log_access(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    route = scope.get("route")
+    extra: dict[str, Any] = {
+        "request_id": request_id,
+        "method": scope.get("method"),
+        "route": getattr(route, "path", None) or "<unmatched>",
+        "status": status,
+        "latency_ms": round(seconds * 1000, 2),
+        "user_id": scope.get("state", {}).get("user_id"),
+    }
+    access_logger.info(
+        "%s %s %s %.1fms", extra["method"], extra["route"], status, extra["latency_ms"], extra=extra
+    )
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive``; an HTTPException so FastAPI's body parsing lets it through
+    to the problem handlers instead of calling it a parse error."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body must be at most {max_bytes // 1024} KiB")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over ``max_bytes`` with 413, by ``Content-Length`` up front or by
+    counting a streamed body, before any of it reaches JSON parsing."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared == -1:
+            await problem_response(Request(scope), MALFORMED, "invalid Content-Length")(
+                scope, receive, send
+            )
+            return
+        if declared is not None and declared > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body must be at most {self.max_bytes // 1024} KiB"
+        await problem_response(Request(scope), TOO_LARGE, detail, headers={"Connection": "close"})(
+            scope, receive, send
+        )
+
+
+def _content_length(scope: Scope) -> int | None:
+    """The declared length, None when absent, -1 when unreadable."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() and len(text) < 19 else -1
+    return None

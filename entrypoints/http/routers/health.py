@@ -1,0 +1,31 @@
+"""Liveness and readiness probes (no auth)."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+
+from application.errors import StorageUnavailable
+from application.ports import HealthProbe
+from entrypoints.http.problems import documented_errors
+from entrypoints.http.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up", response_model=Health)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    summary="The database is reachable",
+    response_model=Health,
+    responses=documented_errors(503),
+)
+@inject
+async def readyz(probe: HealthProbe = Depends(Provide["health_probe"])) -> Health:
+    if not await probe.is_ready():
+        raise StorageUnavailable("readiness check failed")
+    return Health(status="ok")
