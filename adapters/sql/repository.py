@@ -29,9 +29,14 @@ class SqlTaskRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
+        # Writes go straight to the session's connection (and transaction): no ORM state.
+        connection = await self._session.connection()
+        return await connection.execute(statement)
+
     @storage_errors
     async def add(self, task: Task) -> None:
-        await self._session.execute(sa.insert(TaskRow).values(**row_values(task)))
+        await self._execute(sa.insert(TaskRow).values(**row_values(task)))
 
     @storage_errors
     async def get(self, owner: str, task_id: uuid.UUID) -> Task | None:
@@ -82,10 +87,9 @@ class SqlTaskRepository:
                 col(TaskRow.version) == expected_version,
             )
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
-        result = await self._session.execute(statement)
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        result = await self._execute(statement)
+        return result.rowcount == 1
 
     @storage_errors
     async def remove(
@@ -96,8 +100,8 @@ class SqlTaskRepository:
         )
         if expected_version is not None:
             statement = statement.where(col(TaskRow.version) == expected_version)
-        result = await self._session.execute(statement.execution_options(synchronize_session=False))
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        result = await self._execute(statement)
+        return result.rowcount == 1
 
 
 def _contains(column: Any, needle: str) -> Any:
