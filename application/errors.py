@@ -29,6 +29,14 @@ class ConcurrentUpdate(ApplicationError):
     """An unconditional write kept losing to concurrent writers; the client may retry."""
 
 
+class IdempotencyKeyReused(ApplicationError):
+    """The same ``Idempotency-Key`` came with a different request."""
+
+
+class IdempotencyKeyTaken(ApplicationError):
+    """Raised by a repository: the owner already has this key (a concurrent request won)."""
+
+
 class InvalidQuery(ApplicationError):
     """A list query parameter (a cursor, a limit) is not acceptable."""
 

@@ -6,10 +6,12 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from application.errors import InvalidQuery
 from application.queries import SortField, SortValue, TaskPosition, TaskQuery
+from domain.errors import InvalidTaskField
+from domain.task import normalize_title
 
 _MAX_CURSOR_LENGTH = 1024
 
@@ -43,7 +45,14 @@ def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
             raise ValueError("made for another sort or order")
         task_id = uuid.UUID(str(payload["i"]))
         value = _parse_value(query.sort, payload["v"])
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        binascii.Error,
+        UnicodeDecodeError,
+        InvalidTaskField,
+    ) as error:
         raise InvalidQuery("cursor", "is not a cursor this list gave out") from error
     return TaskPosition(value=value, task_id=task_id)
 
@@ -58,8 +67,14 @@ def _parse_value(sort: SortField, value: object) -> SortValue:
     if not isinstance(value, str):
         raise TypeError("value must be a string")
     if sort is SortField.TITLE:
+        # Only a title some task could have: a stored title never holds NUL or a lone
+        # surrogate, which the database drivers cannot even send.
+        if normalize_title(value) != value:
+            raise ValueError("not a stored title")
         return value
     moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("timestamp without offset")
-    return moment
+    # Stores compare in UTC: an instant that has no UTC datetime (year 0 or 10000) is no
+    # position (OverflowError).
+    return moment.astimezone(UTC)

@@ -43,11 +43,37 @@ class TaskRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """A create that ran under an ``Idempotency-Key``: what was asked (the fingerprint)
+    and the task as it was first created, to answer retries with the same response."""
+
+    owner: str
+    key: str
+    fingerprint: str
+    task: Task
+    created_at: datetime
+
+
+class IdempotencyRepository(Protocol):
+    """Idempotency keys, per owner. ``add`` raises ``IdempotencyKeyTaken`` when the owner
+    already has the key (possibly from a concurrent request), at the latest on commit."""
+
+    async def get(
+        self, owner: str, key: str, *, created_after: datetime
+    ) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None: ...
+
+    async def remove_expired(self, owner: str, *, created_before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``async with uow:`` then ``await uow.commit()``; leaving the block
     without committing rolls everything back."""
 
     tasks: TaskRepository
+    idempotency: IdempotencyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -70,6 +70,8 @@ class TaskQuery:
             raise InvalidQuery("q", f"must be at most {MAX_SEARCH_LENGTH} characters")
         if self.search is not None and "\x00" in self.search:
             raise InvalidQuery("q", "must not contain NUL characters")
+        if self.search is not None and not _encodable(self.search):
+            raise InvalidQuery("q", "must not contain unpaired surrogates")
 
     @property
     def direction(self) -> SortOrder:
@@ -81,6 +83,15 @@ class TaskQuery:
         if self.search is None or not self.search.strip():
             return None
         return self.search
+
+
+def _encodable(text: str) -> bool:
+    """Lone surrogates cannot be encoded, so no database driver can send them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def sort_value(task: Task, sort: SortField) -> SortValue:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from adapters.ordering import search_key, title_sort_key
+from application.ports import IdempotencyRecord
 from application.queries import (
     SortField,
     SortOrder,
@@ -27,6 +28,7 @@ class InMemoryTaskStore:
 
     def __init__(self) -> None:
         self.tasks: dict[_Key, Task] = {}
+        self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
 
 
 class InMemoryTaskRepository:

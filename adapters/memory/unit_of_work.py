@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from adapters.memory.idempotency import InMemoryIdempotencyRepository
 from adapters.memory.repository import InMemoryTaskRepository, InMemoryTaskStore
 from application.errors import ConcurrentUpdate
 
@@ -12,11 +13,15 @@ from application.errors import ConcurrentUpdate
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryTaskStore) -> None:
         self._store = store
-        self.tasks = InMemoryTaskRepository(store)
+        self._fresh_repositories()
         self.committed = False
 
-    async def __aenter__(self) -> Self:
+    def _fresh_repositories(self) -> None:
         self.tasks = InMemoryTaskRepository(self._store)
+        self.idempotency = InMemoryIdempotencyRepository(self._store)
+
+    async def __aenter__(self) -> Self:
+        self._fresh_repositories()
         self.committed = False
         return self
 
@@ -26,8 +31,8 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Anything not committed is dropped with the repository's staging area.
-        self.tasks = InMemoryTaskRepository(self._store)
+        # Anything not committed is dropped with the repositories' staging areas.
+        self._fresh_repositories()
 
     async def commit(self) -> None:
         staged, expected = self.tasks.staged, self.tasks.expected_versions
@@ -38,10 +43,12 @@ class InMemoryUnitOfWork:
                 raise ConcurrentUpdate(f"task {key[1]} was created concurrently")
             if version is not None and (current is None or current.version != version):
                 raise ConcurrentUpdate(f"task {key[1]} changed during the transaction")
+        self.idempotency.check()
         for key, task in staged.items():
             if task is None:
                 self._store.tasks.pop(key, None)
             else:
                 self._store.tasks[key] = task
+        self.idempotency.apply()
         self.committed = True
-        self.tasks = InMemoryTaskRepository(self._store)
+        self._fresh_repositories()

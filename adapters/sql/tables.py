@@ -52,3 +52,21 @@ class TaskRow(SQLModel, table=True):
     description_key: str | None = Field(
         default=None, sa_column=sa.Column(SortKeyText, nullable=True)
     )
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """A POST that carried an ``Idempotency-Key``, with the response it got (the task as
+    first created, as JSON), kept at least 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        sa.Index("ix_idempotency_keys_created_at", "created_at"),
+        sa.CheckConstraint("length(key) BETWEEN 1 AND 255", name="ck_idempotency_key_length"),
+    )
+
+    user_id: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    fingerprint: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    task_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    response: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

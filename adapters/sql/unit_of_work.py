@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.sql.errors import is_unavailable, unavailable_as_storage_error
+from adapters.sql.idempotency import SqlIdempotencyRepository
 from adapters.sql.repository import SqlTaskRepository
 from application.errors import StorageUnavailable
 
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = AsyncSession(self._engine, expire_on_commit=False)
         self.tasks = SqlTaskRepository(self._session)
+        self.idempotency = SqlIdempotencyRepository(self._session)
         return self
 
     async def __aexit__(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from application.errors import ConcurrentUpdate, InvalidQuery, TaskNotFound, VersionMismatch
-from application.ports import Clock, UnitOfWork
+from application.errors import (
+    ConcurrentUpdate,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
+    InvalidQuery,
+    TaskNotFound,
+    VersionMismatch,
+)
+from application.ports import Clock, IdempotencyRecord, UnitOfWork
 from application.queries import MAX_PAGE_SIZE, TaskPosition, TaskQuery, position_of
 from domain.task import Task, TaskChanges
 
@@ -30,24 +39,75 @@ class TaskPage:
     next_position: TaskPosition | None
 
 
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+def fingerprint_of(new: NewTask) -> str:
+    """What a create asked for, so a reused ``Idempotency-Key`` with another body is caught."""
+    canonical = json.dumps(
+        [new.title, new.description, new.completed, new.due_date and new.due_date.isoformat()],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class CreateTask:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    """Create a task; with an idempotency key, a retry gets the first result and creates
+    nothing (the key and the task are written in the same transaction)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        key_lifetime: timedelta = IDEMPOTENCY_KEY_LIFETIME,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._key_lifetime = key_lifetime
 
-    async def execute(self, owner: str, new: NewTask) -> Task:
+    async def execute(
+        self, owner: str, new: NewTask, *, idempotency_key: str | None = None
+    ) -> Task:
+        now = self._clock.now()
         task = Task.create(
             user_id=owner,
             title=new.title,
             description=new.description,
             completed=new.completed,
             due_date=new.due_date,
-            now=self._clock.now(),
+            now=now,
         )
+        if idempotency_key is None:
+            async with self._uow as uow:
+                await uow.tasks.add(task)
+                await uow.commit()
+            return task
+        record = IdempotencyRecord(owner, idempotency_key, fingerprint_of(new), task, now)
+        # Two rounds: if a concurrent request with the same key commits first, our insert
+        # of the key fails, and the second round reads and replays the winner's result.
+        for _ in range(2):
+            try:
+                return await self._create_once(record)
+            except IdempotencyKeyTaken:
+                continue
+        raise ConcurrentUpdate(f"idempotency key {idempotency_key!r} is being used concurrently")
+
+    async def _create_once(self, record: IdempotencyRecord) -> Task:
+        cutoff = record.created_at - self._key_lifetime
         async with self._uow as uow:
-            await uow.tasks.add(task)
+            earlier = await uow.idempotency.get(record.owner, record.key, created_after=cutoff)
+            if earlier is not None:
+                if earlier.fingerprint != record.fingerprint:
+                    raise IdempotencyKeyReused(
+                        "this Idempotency-Key was used for a different request"
+                    )
+                return earlier.task
+            await uow.idempotency.remove_expired(record.owner, created_before=cutoff)
+            await uow.tasks.add(record.task)
+            await uow.idempotency.add(record)
             await uow.commit()
-        return task
+        return record.task
 
 
 class GetTask:

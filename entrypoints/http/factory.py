@@ -13,10 +13,10 @@ from entrypoints.http import security
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
-from entrypoints.http.routers import health, tasks
+from entrypoints.http.routers import common, compat, health, tasks
 from entrypoints.logs import configure_logging
 
-WIRED_MODULES = [security, tasks, health]
+WIRED_MODULES = [security, common, tasks, compat, health]
 
 DESCRIPTION = """
 Tasks of the signed-in user. Every `/api` route needs `Authorization: Bearer <JWT>`
@@ -46,6 +46,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     container.wire(modules=WIRED_MODULES)
     app.include_router(health.router)
     app.include_router(tasks.router)
+    app.include_router(compat.router)
     install_problem_handlers(app)
     install_openapi(app)
     # Added inner to outer: the body limit runs first, CORS headers are on every answer

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from application.errors import (
     AccessDenied,
     ConcurrentUpdate,
+    IdempotencyKeyReused,
     InvalidQuery,
     InvalidToken,
     StorageUnavailable,
@@ -47,6 +48,7 @@ FORBIDDEN = ProblemType("forbidden", 403, "Forbidden")
 NOT_FOUND = ProblemType("not-found", 404, "Not Found")
 CONFLICT = ProblemType("conflict", 409, "Conflict")
 PRECONDITION_FAILED = ProblemType("precondition-failed", 412, "Precondition Failed")
+IDEMPOTENCY_KEY_REUSED = ProblemType("idempotency-key-reused", 422, "Idempotency-Key reused")
 TOO_LARGE = ProblemType("payload-too-large", 413, "Content Too Large")
 UNAVAILABLE = ProblemType("service-unavailable", 503, "Service Unavailable")
 INTERNAL = ProblemType("internal-error", 500, "Internal Server Error")
@@ -184,6 +186,11 @@ async def _on_malformed_header(request: Request, error: Exception) -> JSONRespon
     return problem_response(request, MALFORMED, str(error))
 
 
+async def _on_idempotency_key_reused(request: Request, error: Exception) -> JSONResponse:
+    errors = [{"field": "Idempotency-Key", "message": str(error)}]
+    return problem_response(request, IDEMPOTENCY_KEY_REUSED, str(error), errors=errors)
+
+
 async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
@@ -216,6 +223,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         ConcurrentUpdate: _on_concurrent_update,
         StorageUnavailable: _on_storage_unavailable,
         MalformedHeader: _on_malformed_header,
+        IdempotencyKeyReused: _on_idempotency_key_reused,
         StarletteHTTPException: _on_http_exception,
     }
     for error_type, handler in handlers.items():

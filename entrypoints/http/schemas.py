@@ -19,6 +19,7 @@ from pydantic import (
     StrictStr,
 )
 
+from application.use_cases import NewTask
 from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task, TaskChanges
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -65,6 +66,14 @@ class TaskCreate(_Body):
     description: Description | None = None
     completed: StrictBool = False
     due_date: DueDate | None = None
+
+    def new_task(self) -> NewTask:
+        return NewTask(
+            title=self.title,
+            description=self.description,
+            completed=self.completed,
+            due_date=self.due_date,
+        )
 
 
 def _not_null(value: Any) -> Any:

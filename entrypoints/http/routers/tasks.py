@@ -6,47 +6,26 @@ import uuid
 from typing import Annotated
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from pydantic import TypeAdapter
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from application.pagination import decode_cursor, encode_cursor
-from application.ports import Identity
-from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
-from application.use_cases import (
-    CreateTask,
-    DeleteTask,
-    GetTask,
-    ListTasks,
-    NewTask,
-    UpdateTask,
+from application.use_cases import CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask
+from entrypoints.http.preconditions import (
+    CREATE_DESCRIPTION,
+    IdempotencyKeyHeader,
+    IfMatch,
+    parse_idempotency_key,
 )
-from domain.task import Task
-from entrypoints.http.preconditions import etag_of, expected_version, parse_if_match
 from entrypoints.http.problems import documented_errors
+from entrypoints.http.routers.common import (
+    CurrentUser,
+    ListParams,
+    expected_version_for,
+    list_response,
+    task_response,
+)
 from entrypoints.http.schemas import TaskCreate, TaskOut, TaskPatch, TaskReplace
-from entrypoints.http.security import current_identity
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=documented_errors(401, 503))
-
-CurrentUser = Annotated[Identity, Depends(current_identity)]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        description='Only act if the task\'s ETag is one of these (e.g. `"3"`), else 412.',
-        max_length=1024,
-    ),
-]
-_task_list = TypeAdapter(list[TaskOut])
-JSON = "application/json"
-
-
-def task_response(task: Task, status_code: int = 200, **headers: str) -> Response:
-    return Response(
-        TaskOut.of(task).model_dump_json(),
-        status_code=status_code,
-        media_type=JSON,
-        headers={"ETag": etag_of(task), **headers},
-    )
 
 
 @router.get(
@@ -59,61 +38,30 @@ def task_response(task: Task, status_code: int = 200, **headers: str) -> Respons
 async def list_tasks(
     request: Request,
     identity: CurrentUser,
-    status_filter: Annotated[StatusFilter, Query(alias="status")] = StatusFilter.ALL,
-    sort: SortField = SortField.CREATED,
-    order: Annotated[
-        SortOrder | None,
-        Query(description="Default: desc for created/updated, asc for title/due_date"),
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, description="Case-insensitive text in title or description"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 100,
-    cursor: Annotated[
-        str | None, Query(max_length=1024, description="From the `Link: rel=next` header")
-    ] = None,
+    params: Annotated[ListParams, Depends()],
     use_case: ListTasks = Depends(Provide["list_tasks"]),
 ) -> Response:
-    query = TaskQuery(status=status_filter, sort=sort, order=order, limit=limit, search=q)
-    if cursor is not None:
-        query = TaskQuery(
-            status=status_filter,
-            sort=sort,
-            order=order,
-            limit=limit,
-            search=q,
-            after=decode_cursor(cursor, query),
-        )
-    page = await use_case.execute(identity.user_id, query)
-    headers = {}
-    if page.next_position is not None:
-        next_url = request.url.include_query_params(cursor=encode_cursor(query, page.next_position))
-        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    body = _task_list.dump_json([TaskOut.of(task) for task in page.items])
-    return Response(body, media_type=JSON, headers=headers)
+    return await list_response(request, identity.user_id, params, use_case)
 
 
 @router.post(
     "",
     summary="Create a task",
+    description=CREATE_DESCRIPTION,
     status_code=status.HTTP_201_CREATED,
     response_model=TaskOut,
-    responses=documented_errors(400, 413, 422),
+    responses=documented_errors(400, 409, 413, 422),
 )
 @inject
 async def create_task(
     body: TaskCreate,
     identity: CurrentUser,
+    idempotency_key: IdempotencyKeyHeader = None,
     use_case: CreateTask = Depends(Provide["create_task"]),
 ) -> Response:
-    new = NewTask(
-        title=body.title,
-        description=body.description,
-        completed=body.completed,
-        due_date=body.due_date,
+    task = await use_case.execute(
+        identity.user_id, body.new_task(), idempotency_key=parse_idempotency_key(idempotency_key)
     )
-    task = await use_case.execute(identity.user_id, new)
     return task_response(task, 201, Location=f"/api/tasks/{task.id}")
 
 
@@ -148,7 +96,7 @@ async def replace_task(
     use_case: UpdateTask = Depends(Provide["update_task"]),
     get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
-    version = await _expected(identity, task_id, if_match, get_task)
+    version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(
         identity.user_id, task_id, body.changes(), expected_version=version
     )
@@ -170,7 +118,7 @@ async def patch_task(
     use_case: UpdateTask = Depends(Provide["update_task"]),
     get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
-    version = await _expected(identity, task_id, if_match, get_task)
+    version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(
         identity.user_id, task_id, body.changes(), expected_version=version
     )
@@ -192,15 +140,6 @@ async def delete_task(
     use_case: DeleteTask = Depends(Provide["delete_task"]),
     get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
-    version = await _expected(identity, task_id, if_match, get_task)
+    version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     await use_case.execute(identity.user_id, task_id, expected_version=version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-async def _expected(
-    identity: Identity, task_id: uuid.UUID, if_match: str | None, get_task: GetTask
-) -> int | None:
-    async def current_version() -> int:
-        return (await get_task.execute(identity.user_id, task_id)).version
-
-    return await expected_version(task_id, parse_if_match(if_match), current_version)

@@ -1,0 +1,54 @@
+"""Idempotency keys in memory, staged until commit like the tasks."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import datetime
+
+from adapters.memory.repository import InMemoryTaskStore
+from application.errors import IdempotencyKeyTaken
+from application.ports import IdempotencyRecord
+
+
+class InMemoryIdempotencyRepository:
+    def __init__(self, store: InMemoryTaskStore) -> None:
+        self._store = store
+        self.staged: dict[tuple[str, str], IdempotencyRecord] = {}
+        self.removed: set[tuple[str, str]] = set()
+
+    async def get(
+        self, owner: str, key: str, *, created_after: datetime
+    ) -> IdempotencyRecord | None:
+        record = self.staged.get((owner, key))
+        if record is None and (owner, key) not in self.removed:
+            record = self._store.idempotency.get((owner, key))
+        if record is None or record.created_at <= created_after:
+            return None
+        return dataclasses.replace(record, task=copy.copy(record.task))
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        slot = (record.owner, record.key)
+        if slot in self.staged or (slot in self._store.idempotency and slot not in self.removed):
+            raise IdempotencyKeyTaken(record.key)
+        self.staged[slot] = dataclasses.replace(record, task=copy.copy(record.task))
+
+    async def remove_expired(self, owner: str, *, created_before: datetime) -> int:
+        expired = {
+            slot
+            for slot, record in self._store.idempotency.items()
+            if slot[0] == owner and record.created_at < created_before
+        }
+        self.removed |= expired
+        return len(expired)
+
+    def apply(self) -> None:
+        """Called by the unit of work's commit, after ``check``; no awaits in between."""
+        for slot in self.removed:
+            self._store.idempotency.pop(slot, None)
+        self._store.idempotency.update(self.staged)
+
+    def check(self) -> None:
+        for slot in self.staged:
+            if slot in self._store.idempotency and slot not in self.removed:
+                raise IdempotencyKeyTaken(slot[1])
