@@ -39,7 +39,9 @@ def normalize_database_url(raw: str) -> URL:
         raise UnsupportedDatabaseUrl("DATABASE_URL is not a valid database URL") from error
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
-        driver = url.get_driver_name()
+        # Read the driver from the URL itself: ``get_driver_name()`` would load the dialect
+        # named by the scheme to find its default driver, and there is no "postgres" dialect.
+        driver = url.drivername.partition("+")[2]
         if driver not in ("", "psycopg", "psycopg2", "psycopg_async"):
             raise UnsupportedDatabaseUrl(f"PostgreSQL driver {driver!r} is not supported")
         return url.set(drivername="postgresql+psycopg")

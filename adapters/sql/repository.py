@@ -10,19 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.ordering import search_key, title_sort_key
 from adapters.sql.errors import storage_errors
-from adapters.sql.mapping import as_utc, row_values, to_task
+from adapters.sql.listing import list_statements
+from adapters.sql.mapping import row_values, to_task
 from adapters.sql.tables import TaskRow
-from application.queries import SortField, SortOrder, StatusFilter, TaskPosition, TaskQuery
+from application.queries import TaskQuery
 from domain.task import Task
-
-_SORT_COLUMNS: dict[SortField, Any] = {
-    SortField.CREATED: TaskRow.__table__.c.created_at,  # type: ignore[attr-defined]
-    SortField.UPDATED: TaskRow.__table__.c.updated_at,  # type: ignore[attr-defined]
-    SortField.TITLE: TaskRow.__table__.c.title_key,  # type: ignore[attr-defined]
-    SortField.DUE_DATE: TaskRow.__table__.c.due_date,  # type: ignore[attr-defined]
-}
 
 
 class SqlTaskRepository:
@@ -46,33 +39,11 @@ class SqlTaskRepository:
 
     @storage_errors
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
-        statement = select(TaskRow).where(col(TaskRow.user_id) == owner)
-        if query.status is StatusFilter.PENDING:
-            statement = statement.where(col(TaskRow.completed).is_(False))
-        elif query.status is StatusFilter.COMPLETED:
-            statement = statement.where(col(TaskRow.completed).is_(True))
-        term = query.search_term
-        if term is not None:
-            needle = search_key(term)
-            statement = statement.where(
-                sa.or_(
-                    _contains(col(TaskRow.title_key), needle),
-                    _contains(col(TaskRow.description_key), needle),
-                )
-            )
-        column = _SORT_COLUMNS[query.sort]
-        descending = query.direction is SortOrder.DESC
-        if query.after is not None:
-            statement = statement.where(_after(column, query, query.after, descending))
-        id_column = col(TaskRow.id)
-        if query.sort is SortField.DUE_DATE:
-            # Nulls last in both orders.
-            statement = statement.order_by(column.is_(None))
-        statement = statement.order_by(
-            column.desc() if descending else column.asc(),
-            id_column.desc() if descending else id_column.asc(),
-        ).limit(query.limit)
-        rows = (await self._session.exec(statement)).all()
+        rows: list[TaskRow] = []
+        for statement in list_statements(owner, query):
+            rows += (await self._session.exec(statement.limit(query.limit - len(rows)))).all()
+            if len(rows) >= query.limit:
+                break
         return [to_task(row) for row in rows]
 
     @storage_errors
@@ -102,34 +73,3 @@ class SqlTaskRepository:
             statement = statement.where(col(TaskRow.version) == expected_version)
         result = await self._execute(statement)
         return result.rowcount == 1
-
-
-def _contains(column: Any, needle: str) -> Any:
-    # autoescape makes '%', '_' and the escape character literal in the LIKE pattern.
-    return column.contains(needle, autoescape=True)
-
-
-def _after(column: Any, query: TaskQuery, position: TaskPosition, descending: bool) -> Any:
-    """Rows strictly after ``position`` in the query's order (keyset pagination)."""
-    id_column = col(TaskRow.id)
-    value = position.value
-    if query.sort is SortField.TITLE and isinstance(value, str):
-        value = title_sort_key(value)
-    elif query.sort in (SortField.CREATED, SortField.UPDATED) and value is not None:
-        value = as_utc(value)  # type: ignore[arg-type]
-
-    def beyond(left: Any, right: Any) -> Any:
-        return left < right if descending else left > right
-
-    if query.sort is SortField.DUE_DATE:
-        if value is None:  # already among the nulls, which come last
-            return sa.and_(column.is_(None), beyond(id_column, position.task_id))
-        return sa.or_(
-            column.is_(None),
-            beyond(column, value),
-            sa.and_(column == value, beyond(id_column, position.task_id)),
-        )
-    return sa.or_(
-        beyond(column, value),
-        sa.and_(column == value, beyond(id_column, position.task_id)),
-    )
