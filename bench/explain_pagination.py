@@ -17,20 +17,17 @@ import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from adapters.ordering import search_key, title_sort_key  # noqa: E402
-from adapters.sql.engine import normalize_database_url  # noqa: E402
-from adapters.sql.listing import list_statements  # noqa: E402
-from adapters.sql.migrate import upgrade  # noqa: E402
-from application.queries import (  # noqa: E402
+from adapters.ordering import search_key, title_sort_key
+from adapters.sql.engine import normalize_database_url
+from adapters.sql.listing import list_statements
+from adapters.sql.migrate import upgrade
+from application.queries import (
     SortField,
     SortOrder,
     TaskPosition,
@@ -43,7 +40,23 @@ HEAVY_USER = "heavy-user"
 HEAVY_TASKS = 60_000
 PAGE = 100
 DEEP_PAGE = 500
-WORDS = "buy call email fix plan read write review pay book clean send draft ship test".split()
+WORDS = [
+    "buy",
+    "call",
+    "email",
+    "fix",
+    "plan",
+    "read",
+    "write",
+    "review",
+    "pay",
+    "book",
+    "clean",
+    "send",
+    "draft",
+    "ship",
+    "test",
+]
 
 
 def seed(conn: psycopg.Connection) -> None:
@@ -92,7 +105,7 @@ def position_at(conn: psycopg.Connection, query: TaskQuery, offset: int) -> Task
     direction = "DESC" if query.direction is SortOrder.DESC else "ASC"
     value_column = "title" if query.sort is SortField.TITLE else column
     row = conn.execute(
-        f"SELECT {value_column}, id FROM tasks WHERE user_id = %s "  # noqa: S608
+        f"SELECT {value_column}, id FROM tasks WHERE user_id = %s "
         f"ORDER BY {column} {direction} NULLS LAST, id {direction} OFFSET %s LIMIT 1",
         (HEAVY_USER, offset - 1),
     ).fetchone()
