@@ -24,9 +24,18 @@ _UNAVAILABLE = (
 )
 
 
+# SQLite reports a missing table as an OperationalError too; that is a database that was
+# never migrated (a deployment mistake to fix), not an outage to wait out.
+_SCHEMA_PROBLEMS = ("no such table", "no such column")
+
+
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, sa_exc.OperationalError) and any(
+        marker in str(error.orig) for marker in _SCHEMA_PROBLEMS
+    ):
+        return False
     return isinstance(error, _UNAVAILABLE)
 
 

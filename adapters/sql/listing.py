@@ -76,7 +76,7 @@ def _scan(
     dated_only: bool = False,
 ) -> SelectOfScalar[TaskRow]:
     descending = query.direction is SortOrder.DESC
-    id_column = col(TaskRow.id)
+    id_column: Any = col(TaskRow.id)
     statement = _filtered(owner, query)
     if dated_only:
         statement = statement.where(column.is_not(None))

@@ -49,17 +49,18 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(compat.router)
     install_problem_handlers(app)
     install_openapi(app)
-    # Added inner to outer: the body limit runs first, CORS headers are on every answer
-    # (errors included), request ids and the 500 safety net wrap everything.
+    # Added inner to outer: the body limit runs first; request ids and the 500 safety net
+    # wrap the app; CORS is outermost so every answer a browser gets, a 500 included,
+    # carries its headers.
     app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-        expose_headers=["ETag", "Location", "Link", "X-Request-ID"],
+        expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
         max_age=600,
     )
-    app.add_middleware(RequestContextMiddleware)
     configure_logging(settings.log_level, settings.log_format)
     return app
