@@ -6,6 +6,8 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
 
 from adapters.clock import SystemClock
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksConfigurationError, JwksVerifier, jwks_verifier_from_settings
 from adapters.identity.shared_secret import SharedSecretMinter, SharedSecretVerifier, WeakSecret
 from adapters.memory.health import AlwaysReady
 from adapters.memory.repository import InMemoryTaskStore
@@ -53,21 +55,46 @@ def pool_settings(settings: Settings) -> PoolSettings:
     )
 
 
-def build_token_verifier(settings: Settings) -> TokenVerifier:
-    """Refuses any configuration that could accept forged tokens."""
-    if settings.better_auth_secret is None:
+def build_token_verifier(settings: Settings) -> CompositeTokenVerifier:
+    """Refuses any configuration that could accept forged tokens. Close the result with
+    ``close_token_verifier`` on shutdown (JWKS mode holds an HTTP client)."""
+    shared_secret: TokenVerifier | None = None
+    if settings.better_auth_secret is not None:
+        try:
+            shared_secret = SharedSecretVerifier(
+                settings.better_auth_secret,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
+        except WeakSecret as error:
+            raise ConfigurationError(str(error)) from error
+    jwks: JwksVerifier | None = None
+    if settings.better_auth_url is not None or settings.jwt_jwks_url is not None:
+        try:
+            jwks = jwks_verifier_from_settings(
+                better_auth_url=settings.better_auth_url,
+                jwks_url=settings.jwt_jwks_url,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                fetch_timeout=settings.jwks_fetch_timeout,
+                refetch_interval=settings.jwks_refetch_interval,
+                cache_ttl=settings.jwks_cache_ttl,
+            )
+        except JwksConfigurationError as error:
+            raise ConfigurationError(str(error)) from error
+    if shared_secret is None and jwks is None:
         raise ConfigurationError(
-            "no token verification configured: set BETTER_AUTH_SECRET (≥ 32 characters)"
-            " or BETTER_AUTH_URL"
+            "no token verification configured: set BETTER_AUTH_URL (Better Auth's jwt() plugin)"
+            " and/or BETTER_AUTH_SECRET (≥ 32 characters, HS256)"
         )
-    try:
-        return SharedSecretVerifier(
-            settings.better_auth_secret,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-        )
-    except WeakSecret as error:
-        raise ConfigurationError(str(error)) from error
+    return CompositeTokenVerifier(shared_secret=shared_secret, jwks=jwks)
+
+
+async def close_token_verifier(verifier: object) -> None:
+    """Release what a verifier holds (the JWKS HTTP client); fakes without ``aclose`` are fine."""
+    aclose = getattr(verifier, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def build_token_minter(settings: Settings) -> SharedSecretMinter:

@@ -83,3 +83,17 @@ class Settings(BaseSettings):
         if level not in {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}:
             raise ValueError("must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG")
         return level
+
+    # JWKS mode (BETTER_AUTH_URL / JWT_JWKS_URL): how the public keys are fetched and cached.
+    jwks_fetch_timeout: float = Field(
+        default=3.0, gt=0, le=30, description="seconds one JWKS fetch may take in total"
+    )
+    jwks_refetch_interval: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="minimum seconds between JWKS fetches (unknown kid, failed fetch)",
+    )
+    jwks_cache_ttl: float = Field(
+        default=600.0, gt=0, le=86400, description="seconds before the cached JWKS is refreshed"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from application.errors import InvalidToken
@@ -47,3 +48,14 @@ def decode_options(*, issuer: str | None, audience: str | None) -> dict[str, Any
         "require_aud": audience is not None,
         "leeway": LEEWAY_SECONDS,
     }
+
+
+def check_issued_at(claims: Mapping[str, Any], *, now: float) -> None:
+    """jose only checks that ``iat`` is an integer; a token from the future is refused here."""
+    issued_at = claims.get("iat")
+    if issued_at is None:
+        return
+    if isinstance(issued_at, bool) or not isinstance(issued_at, int | float):
+        raise InvalidToken("the access token's claims are not acceptable")
+    if issued_at > now + LEEWAY_SECONDS:
+        raise InvalidToken("the access token's claims are not acceptable")

@@ -8,7 +8,12 @@ from typing import Any
 from jose import jwt
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
-from adapters.identity.claims import check_token_size, decode_options, identity_from_claims
+from adapters.identity.claims import (
+    check_issued_at,
+    check_token_size,
+    decode_options,
+    identity_from_claims,
+)
 from application.errors import InvalidToken
 from application.ports import Identity
 
@@ -53,6 +58,7 @@ class SharedSecretVerifier:
             raise InvalidToken("the access token's claims are not acceptable") from error
         except (JWTError, ValueError, TypeError, KeyError) as error:
             raise InvalidToken("the access token is invalid") from error
+        check_issued_at(claims, now=time.time())
         return identity_from_claims(claims)
 
 

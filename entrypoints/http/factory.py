@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from entrypoints.container import Container, build_container, close_container
+from entrypoints.container import (
+    Container,
+    build_container,
+    close_container,
+    close_token_verifier,
+)
 from entrypoints.http import security
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from entrypoints.http.openapi import install_openapi
@@ -29,11 +34,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     settings = container.settings()
     # Fail at start-up, not on the first request, when identity cannot be verified safely.
-    container.token_verifier()
+    verifier = container.token_verifier()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await close_token_verifier(verifier)
         await close_container(container)
 
     app = FastAPI(

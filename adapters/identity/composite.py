@@ -1,0 +1,58 @@
+"""One ``TokenVerifier`` for both modes: the token header's ``alg`` picks the verifier.
+
+Routing by ``alg`` before any key is touched is what keeps the modes apart: an HS256 token only
+ever meets the shared secret, an asymmetric one only ever meets a JWKS public key, so a token
+"signed" with a public key as an HMAC secret has nowhere to go.
+"""
+
+from __future__ import annotations
+
+from adapters.identity.claims import check_token_size
+from adapters.identity.jwks import JWKS_ALGORITHMS, JwksVerifier, read_unverified_header
+from adapters.identity.shared_secret import ALGORITHM as SHARED_SECRET_ALGORITHM
+from application.errors import InvalidToken
+from application.ports import Identity, TokenVerifier
+
+
+class CompositeTokenVerifier:
+    """HS256 → the shared-secret verifier, EdDSA/ES256/ES512/RS256 → the JWKS verifier, each
+    only if configured; any other ``alg`` (``none`` included) is refused."""
+
+    def __init__(
+        self,
+        *,
+        shared_secret: TokenVerifier | None = None,
+        jwks: JwksVerifier | None = None,
+    ) -> None:
+        if shared_secret is None and jwks is None:
+            raise ValueError("at least one token verifier is needed")
+        self._shared_secret = shared_secret
+        self._jwks = jwks
+
+    @property
+    def shared_secret(self) -> TokenVerifier | None:
+        return self._shared_secret
+
+    @property
+    def jwks(self) -> JwksVerifier | None:
+        return self._jwks
+
+    async def verify(self, token: str) -> Identity:
+        check_token_size(token)
+        algorithm = read_unverified_header(token).get("alg")
+        verifier = self._verifier_for(algorithm)
+        if verifier is None:
+            raise InvalidToken("the access token's algorithm is not accepted")
+        return await verifier.verify(token)
+
+    async def aclose(self) -> None:
+        """Close the JWKS verifier's HTTP client (call once, on shutdown)."""
+        if self._jwks is not None:
+            await self._jwks.aclose()
+
+    def _verifier_for(self, algorithm: object) -> TokenVerifier | None:
+        if algorithm == SHARED_SECRET_ALGORITHM:
+            return self._shared_secret
+        if isinstance(algorithm, str) and algorithm in JWKS_ALGORITHMS:
+            return self._jwks
+        return None
