@@ -1,0 +1,287 @@
+"""Opaque page cursors."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from application.errors import InvalidQuery
+from application.pagination import decode_cursor, encode_cursor
+from application.queries import (
+    SortField,
+    SortOrder,
+    SortValue,
+    TaskPosition,
+    TaskQuery,
+    position_of,
+)
+from domain.task import Task, normalize_title
+
+TASK_ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
+MOMENT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+ALL_QUERIES = [TaskQuery(sort=sort, order=order) for sort in SortField for order in SortOrder]
+
+
+def raw_cursor(payload: Any) -> str:
+    raw = json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [
+        (SortField.CREATED, MOMENT),
+        (SortField.CREATED, datetime(2025, 1, 2, tzinfo=UTC)),  # no microseconds
+        (SortField.UPDATED, MOMENT),
+        (SortField.TITLE, "Buy milk"),
+        (SortField.TITLE, 'École 🎉 "quoted" & ünïcode'),
+        (SortField.DUE_DATE, date(2025, 12, 31)),
+        (SortField.DUE_DATE, None),
+    ],
+)
+@pytest.mark.parametrize("order", [None, *SortOrder])
+def test_round_trip_for_every_sort(
+    sort: SortField, value: SortValue, order: SortOrder | None
+) -> None:
+    query = TaskQuery(sort=sort, order=order)
+    position = TaskPosition(value=value, task_id=TASK_ID)
+    cursor = encode_cursor(query, position)
+    assert decode_cursor(cursor, query) == position
+
+
+def test_round_trip_of_a_real_task_for_every_sort() -> None:
+    for due in (date(2024, 2, 29), None):
+        task = Task.create(user_id="u", title="Ärger", due_date=due, now=MOMENT)
+        for query in ALL_QUERIES:
+            position = position_of(task, query.sort)
+            assert decode_cursor(encode_cursor(query, position), query) == position
+
+
+def test_timestamps_with_offsets_round_trip_to_the_same_instant() -> None:
+    moment = MOMENT.astimezone(timezone(timedelta(hours=-7)))
+    query = TaskQuery(sort=SortField.UPDATED)
+    decoded = decode_cursor(encode_cursor(query, TaskPosition(moment, TASK_ID)), query)
+    assert decoded.value == moment
+    assert isinstance(decoded.value, datetime)
+    assert decoded.value.utcoffset() is not None
+
+
+def test_cursors_are_url_safe_and_unpadded() -> None:
+    for query in ALL_QUERIES:
+        cursor = encode_cursor(query, TaskPosition("a?b/c+d=" * 20, TASK_ID))
+        assert "=" not in cursor
+        assert set(cursor) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )
+
+
+@pytest.mark.parametrize("made_for", ALL_QUERIES)
+@pytest.mark.parametrize("used_for", ALL_QUERIES)
+def test_a_cursor_only_fits_its_own_sort_and_order(
+    made_for: TaskQuery, used_for: TaskQuery
+) -> None:
+    values: dict[SortField, SortValue] = {
+        SortField.CREATED: MOMENT,
+        SortField.UPDATED: MOMENT,
+        SortField.TITLE: "title",
+        SortField.DUE_DATE: date(2025, 1, 1),
+    }
+    cursor = encode_cursor(made_for, TaskPosition(values[made_for.sort], TASK_ID))
+    if (made_for.sort, made_for.direction) == (used_for.sort, used_for.direction):
+        assert decode_cursor(cursor, used_for).task_id == TASK_ID
+    else:
+        with pytest.raises(InvalidQuery) as error:
+            decode_cursor(cursor, used_for)
+        assert error.value.field == "cursor"
+
+
+def test_the_default_order_and_the_explicit_same_order_share_cursors() -> None:
+    implicit = TaskQuery(sort=SortField.TITLE)
+    explicit = TaskQuery(sort=SortField.TITLE, order=SortOrder.ASC)
+    cursor = encode_cursor(implicit, TaskPosition("x", TASK_ID))
+    assert decode_cursor(cursor, explicit) == TaskPosition("x", TASK_ID)
+
+
+GOOD = {"s": "created", "o": "desc", "v": MOMENT.isoformat(), "i": str(TASK_ID)}
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not a cursor",
+        "!!!!",
+        "abc",
+        "é",
+        "a" * 5000,
+        raw_cursor(GOOD)[:-3],
+        raw_cursor(GOOD) + "x",
+        base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode(),
+        raw_cursor([1, 2, 3]),
+        raw_cursor("string"),
+        raw_cursor(None),
+        raw_cursor({}),
+        raw_cursor({**GOOD, "extra": 1}),
+        raw_cursor({k: v for k, v in GOOD.items() if k != "i"}),
+        raw_cursor({**GOOD, "i": "not-a-uuid"}),
+        raw_cursor({**GOOD, "i": 12}),
+        raw_cursor({**GOOD, "i": None}),
+        raw_cursor({**GOOD, "i": ["x"]}),
+        raw_cursor({**GOOD, "v": None}),
+        raw_cursor({**GOOD, "v": 12345}),
+        raw_cursor({**GOOD, "v": "yesterday"}),
+        raw_cursor({**GOOD, "v": "2025-01-02T03:04:05"}),  # no offset
+        raw_cursor({**GOOD, "v": {"a": 1}}),
+        raw_cursor({**GOOD, "s": "title"}),
+        raw_cursor({**GOOD, "o": "asc"}),
+        raw_cursor({**GOOD, "s": None}),
+    ],
+)
+def test_garbage_and_tampered_cursors_are_invalid_queries(cursor: str) -> None:
+    with pytest.raises(InvalidQuery) as error:
+        decode_cursor(cursor, TaskQuery())
+    assert error.value.field == "cursor"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, 5, "2025-13-01", "2025-02-30", "tomorrow", "2025-01-01T00:00:00+00:00x"],
+)
+def test_bad_due_date_values_are_invalid(value: object) -> None:
+    query = TaskQuery(sort=SortField.DUE_DATE, order=SortOrder.DESC)
+    cursor = raw_cursor({"s": "due_date", "o": "desc", "v": value, "i": str(TASK_ID)})
+    if value is None:
+        assert decode_cursor(cursor, query).value is None  # null due dates are real positions
+    else:
+        with pytest.raises(InvalidQuery):
+            decode_cursor(cursor, query)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "nul\x00inside",  # PostgreSQL text cannot hold NUL: the query itself would fail
+        "lone \ud800 surrogate",  # cannot be encoded for the database driver
+        "bell\x07",
+        "x" * 201,
+        "",
+        "   ",
+    ],
+)
+def test_title_cursors_must_hold_a_title_a_task_could_have(title: str) -> None:
+    query = TaskQuery(sort=SortField.TITLE)
+    cursor = raw_cursor({"s": "title", "o": "asc", "v": title, "i": str(TASK_ID)})
+    with pytest.raises(InvalidQuery):
+        decode_cursor(cursor, query)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+05:00",  # before year 1 once in UTC
+        "9999-12-31T23:59:59-05:00",  # after year 9999 once in UTC
+    ],
+)
+def test_timestamps_that_do_not_exist_in_utc_are_invalid(moment: str) -> None:
+    query = TaskQuery(sort=SortField.CREATED)
+    cursor = raw_cursor({"s": "created", "o": "desc", "v": moment, "i": str(TASK_ID)})
+    with pytest.raises(InvalidQuery):
+        decode_cursor(cursor, query)
+
+
+def test_extreme_but_real_timestamps_decode_in_utc() -> None:
+    query = TaskQuery(sort=SortField.CREATED, order=SortOrder.ASC)
+    for text in ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59.999999+00:00"):
+        cursor = raw_cursor({"s": "created", "o": "asc", "v": text, "i": str(TASK_ID)})
+        decoded = decode_cursor(cursor, query)
+        assert decoded.value == datetime.fromisoformat(text)
+
+
+def decoded_values_are_sane(position: TaskPosition, query: TaskQuery) -> None:
+    value = position.value
+    if query.sort in (SortField.CREATED, SortField.UPDATED):
+        assert isinstance(value, datetime)
+        assert value.utcoffset() is not None
+        value.astimezone(UTC)  # representable in UTC
+    elif query.sort is SortField.TITLE:
+        assert isinstance(value, str)
+        value.encode("utf-8")  # no lone surrogates: the drivers must be able to send it
+        assert normalize_title(value) == value  # a title some task could really have
+    else:
+        assert value is None or type(value) is date
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(cursor=st.text(max_size=1100), query=st.sampled_from(ALL_QUERIES))
+@example(cursor="a" * 1025, query=TaskQuery())
+@example(cursor="=", query=TaskQuery())
+def test_decoding_arbitrary_text_only_ever_raises_invalid_query(
+    cursor: str, query: TaskQuery
+) -> None:
+    try:
+        position = decode_cursor(cursor, query)
+    except InvalidQuery:
+        return
+    decoded_values_are_sane(position, query)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+plausible_values = st.one_of(
+    json_values,
+    st.datetimes(timezones=st.timezones() | st.just(UTC)).map(datetime.isoformat),
+    st.datetimes().map(datetime.isoformat),
+    st.dates().map(date.isoformat),
+    st.text(),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(
+    query=st.sampled_from(ALL_QUERIES),
+    same_sort=st.booleans(),
+    sort=st.sampled_from([*SortField, "nonsense"]),
+    order=st.sampled_from([*SortOrder, "sideways"]),
+    value=plausible_values,
+    task_id=st.one_of(st.uuids().map(str), json_values),
+)
+@example(
+    query=TaskQuery(sort=SortField.TITLE),
+    same_sort=True,
+    sort="",
+    order="",
+    value="\x00",
+    task_id=str(TASK_ID),
+)
+@example(
+    query=TaskQuery(sort=SortField.UPDATED),
+    same_sort=True,
+    sort="",
+    order="",
+    value="0001-01-01T00:00:00+00:01",
+    task_id=str(TASK_ID),
+)
+def test_decoding_tampered_payloads_only_ever_raises_invalid_query(
+    query: TaskQuery, same_sort: bool, sort: str, order: str, value: Any, task_id: Any
+) -> None:
+    if same_sort:  # mostly well-formed cursors with a tampered value: the interesting case
+        sort, order = query.sort.value, query.direction.value
+    cursor = raw_cursor({"s": str(sort), "o": str(order), "v": value, "i": task_id})
+    try:
+        position = decode_cursor(cursor, query)
+    except InvalidQuery:
+        return
+    decoded_values_are_sane(position, query)
