@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from application.errors import (
     AccessDenied,
@@ -201,11 +202,33 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
     known = {p.status: p for p in (MALFORMED, NOT_FOUND, TOO_LARGE, UNAVAILABLE)}
     problem = known.get(status, ProblemType(phrase.lower().replace(" ", "-"), status, phrase))
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else None
+    headers = dict(error.headers or {})
     if status == 404:
         detail = "no such route"
-    return problem_response(
-        request, problem, detail, headers=dict(error.headers or {}), status=status
-    )
+    if status == 405:
+        # Starlette's Allow names the first matching route's methods only (GET for
+        # /api/tasks, hiding POST); RFC 9110 §15.5.6 wants every method the path supports.
+        allowed = ", ".join(_allowed_methods(request))
+        headers = {name: value for name, value in headers.items() if name.lower() != "allow"}
+        headers["Allow"] = allowed
+        detail = f"{request.method} is not supported here; use {allowed}"
+    return problem_response(request, problem, detail or phrase, headers=headers, status=status)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app fully matches for this request's path (asked
+    through ``BaseRoute.matches``, which also sees into included routers)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def install_problem_handlers(app: FastAPI) -> None:

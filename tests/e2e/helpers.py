@@ -1,0 +1,173 @@
+"""Small helpers shared by the e2e tests (no fixtures here: see conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from entrypoints.container import Container
+from entrypoints.http.factory import create_app
+from tests.e2e.conftest import auth
+
+PROBLEM_JSON = "application/problem+json"
+RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def new_user() -> str:
+    """A user id of its own for each test, so tests never see each other's tasks."""
+    return f"user-{uuid.uuid4()}"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
+    body = response.json()
+    assert isinstance(body, dict)
+    for key in ("type", "title", "status", "detail"):
+        assert key in body, f"problem without {key!r}: {body}"
+    assert body["status"] == status
+    for key in ("type", "title", "detail"):
+        assert isinstance(body[key], str), body
+        assert body[key], body
+    assert "Traceback" not in response.text
+    return body
+
+
+def assert_validation_problem(response: httpx.Response, *fields: str) -> dict[str, Any]:
+    """A 422 problem whose ``errors`` names every one of ``fields``."""
+    body = assert_problem(response, 422)
+    errors = body.get("errors")
+    assert isinstance(errors, list), body
+    assert errors, body
+    for error in errors:
+        for key in ("field", "message"):
+            assert isinstance(error.get(key), str), error
+            assert error[key], error
+    named = {error["field"] for error in errors}
+    for field in fields:
+        assert any(field == name or name.endswith(f".{field}") for name in named), (field, body)
+    return body
+
+
+def parse_timestamp(value: str) -> datetime:
+    assert RFC3339_UTC.fullmatch(value), value
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert moment.utcoffset() == timedelta(0), value
+    return moment.astimezone(UTC)
+
+
+def next_link(response: httpx.Response) -> str | None:
+    """The URL of ``Link: <…>; rel="next"``, or None when there is no next page."""
+    header = response.headers.get("link")
+    if header is None:
+        return None
+    match = NEXT_LINK.search(header)
+    assert match, f"Link header without rel=next: {header!r}"
+    return match.group(1)
+
+
+async def create_task(client: httpx.AsyncClient, user: str, **fields: Any) -> dict[str, Any]:
+    body = {"title": "a task", **fields}
+    response = await client.post("/api/tasks", json=body, headers=auth(user))
+    assert response.status_code == 201, response.text
+    task = response.json()
+    assert isinstance(task, dict)
+    return task
+
+
+async def list_all(client: httpx.AsyncClient, user: str, url: str) -> list[dict[str, Any]]:
+    """Every page of a list, following ``rel=next`` links."""
+    items: list[dict[str, Any]] = []
+    next_url: str | None = url
+    pages = 0
+    while next_url is not None:
+        response = await client.get(next_url, headers=auth(user))
+        assert response.status_code == 200, response.text
+        items.extend(response.json())
+        next_url = next_link(response)
+        pages += 1
+        assert pages < 1000, "pagination does not end"
+    return items
+
+
+@asynccontextmanager
+async def app_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on a fresh app built around ``container`` (lifespan included)."""
+    app = create_app(container)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        yield http
+
+
+class SwitchableTcpProxy:
+    """A TCP forwarder to a real server that can be cut off and restored: a database
+    outage without touching the database. While down, it aborts every open connection
+    and hangs up on new ones at once."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.up = True
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def __aenter__(self) -> SwitchableTcpProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.cut()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    def cut(self) -> None:
+        self.up = False
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.up:
+            writer.transport.abort()
+            return
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers |= {writer, upstream_writer}
+        await asyncio.gather(
+            self._pipe(reader, upstream_writer),
+            self._pipe(upstream_reader, writer),
+            return_exceptions=True,
+        )
+        self._writers -= {writer, upstream_writer}
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.transport.abort()
