@@ -10,7 +10,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean bench
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -32,6 +32,11 @@ lint: install
 	$(UV) run --no-sync ruff format --check .
 	$(UV) run --no-sync mypy
 	$(UV) run --no-sync lint-imports
+
+# A/B benchmark against the raw baseline on the local PostgreSQL (see docs/performance.md).
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(UV) run --no-sync python -m bench.run $(BENCH_ARGS)
 
 format: install
 	$(UV) run --no-sync ruff format .

@@ -63,3 +63,23 @@ class AccessDenied(ApplicationError):
 
 class StorageUnavailable(ApplicationError):
     """The database cannot be reached or did not answer in time."""
+
+
+class InvalidRecord(ApplicationError):
+    """One record of a bulk input (an import) breaks a rule; nothing of the input was written.
+
+    ``index`` is the record's 0-based position in the input, ``field`` the offending field
+    (empty when the record as a whole is wrong).
+    """
+
+    def __init__(self, index: int, field: str, message: str) -> None:
+        where = f"tasks[{index}].{field}" if field else f"tasks[{index}]"
+        super().__init__(f"{where}: {message}")
+        self.index = index
+        self.field = field
+        self.message = message
+
+
+class DuplicateTaskId(ApplicationError):
+    """Raised by a repository's bulk insert: a task with one of these ids already exists
+    (possibly written by a concurrent transaction)."""

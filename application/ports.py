@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -17,6 +17,28 @@ class Clock(Protocol):
     """Gives the current time, timezone-aware, in UTC."""
 
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class OwnerTaskCount:
+    owner: str
+    tasks: int
+
+
+@dataclass(frozen=True)
+class TaskStats:
+    """Store-wide counts: owners with at least one task, tasks, completed tasks, and the
+    owners with the most tasks (most first, ties by owner id)."""
+
+    owners: int
+    tasks: int
+    completed: int
+    largest: Sequence[OwnerTaskCount]
+
+    @property
+    def completed_ratio(self) -> float | None:
+        """Completed tasks / tasks, or ``None`` when there are no tasks."""
+        return self.completed / self.tasks if self.tasks else None
 
 
 class TaskRepository(Protocol):
@@ -40,6 +62,26 @@ class TaskRepository(Protocol):
         self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
     ) -> bool:
         """Delete the task (only at ``expected_version`` when given). Returns whether it was."""
+        ...
+
+    # Bulk operations of the admin CLI (import, seed, purge, stats).
+
+    async def add_many(self, tasks: Sequence[Task]) -> None:
+        """Insert new tasks in one batch (possibly of several owners). Raises
+        ``DuplicateTaskId`` when one of the ids exists, at the latest on commit."""
+        ...
+
+    async def owners_of(self, task_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, str]:
+        """The owner of each of these ids that is taken, whoever owns it: lets a bulk
+        import report an id clash per record before writing. Reveals no task content."""
+        ...
+
+    async def remove_all(self, owner: str) -> int:
+        """Delete every task of ``owner``. Returns how many there were."""
+        ...
+
+    async def stats(self, *, top: int) -> TaskStats:
+        """Counts over every owner (the one read not scoped by owner: aggregates only)."""
         ...
 
 
@@ -67,6 +109,10 @@ class IdempotencyRepository(Protocol):
 
     async def remove_expired(self, owner: str, *, created_before: datetime) -> int: ...
 
+    async def remove_all(self, owner: str) -> int:
+        """Delete every key of ``owner`` (right to erasure). Returns how many there were."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: ``async with uow:`` then ``await uow.commit()``; leaving the block
@@ -89,9 +135,11 @@ class UnitOfWork(Protocol):
 
 @dataclass(frozen=True)
 class Identity:
-    """Who is calling: the identity provider's user id (the token's ``sub``)."""
+    """Who is calling: the identity provider's user id (the token's ``sub``), and until when
+    the credential that proved it is valid (the token's ``exp``, seconds since the epoch)."""
 
     user_id: str
+    expires_at: float | None = None
 
 
 class TokenVerifier(Protocol):

@@ -12,27 +12,20 @@ prints the plans and execution times as Markdown.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
-import uuid
-from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from psycopg import sql
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
-from adapters.ordering import search_key, title_sort_key
-from adapters.sql.engine import normalize_database_url
 from adapters.sql.listing import list_statements
-from adapters.sql.migrate import upgrade
 from application.queries import (
     SortField,
     SortOrder,
     TaskPosition,
     TaskQuery,
 )
+from bench.seeding import scratch_database, seed_tasks
 
 TOTAL_TASKS = 1_000_000
 USERS = 10_000
@@ -40,58 +33,12 @@ HEAVY_USER = "heavy-user"
 HEAVY_TASKS = 60_000
 PAGE = 100
 DEEP_PAGE = 500
-WORDS = [
-    "buy",
-    "call",
-    "email",
-    "fix",
-    "plan",
-    "read",
-    "write",
-    "review",
-    "pay",
-    "book",
-    "clean",
-    "send",
-    "draft",
-    "ship",
-    "test",
-]
 
 
 def seed(conn: psycopg.Connection) -> None:
-    rng = random.Random(42)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    owners = [HEAVY_USER] * HEAVY_TASKS
     others = TOTAL_TASKS - HEAVY_TASKS
-    owners += [f"user-{i % (USERS - 1):05d}" for i in range(others)]
-    columns = (
-        "id, user_id, title, description, completed, due_date, created_at, updated_at, "
-        "version, title_key, description_key"
-    )
-    with conn.cursor() as cur, cur.copy(f"COPY tasks ({columns}) FROM STDIN") as copy:
-        for n, owner in enumerate(owners):
-            title = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} #{n}"
-            description = None if n % 3 else f"Notes for {title.lower()}"
-            created = start + timedelta(seconds=n * 37 + rng.randrange(30))
-            updated = created + timedelta(minutes=rng.randrange(10_000))
-            due = None if n % 4 == 0 else date(2025, 1, 1) + timedelta(days=rng.randrange(700))
-            copy.write_row(
-                (
-                    uuid.UUID(int=rng.getrandbits(128), version=4),
-                    owner,
-                    title,
-                    description,
-                    rng.random() < 0.4,
-                    due,
-                    created,
-                    updated,
-                    1,
-                    title_sort_key(title),
-                    search_key(description) if description else None,
-                )
-            )
-    conn.commit()
+    owners = [HEAVY_USER] * HEAVY_TASKS + [f"user-{i % (USERS - 1):05d}" for i in range(others)]
+    seed_tasks(conn, owners)
 
 
 def position_at(conn: psycopg.Connection, query: TaskQuery, offset: int) -> TaskPosition:
@@ -116,10 +63,11 @@ def position_at(conn: psycopg.Connection, query: TaskQuery, offset: int) -> Task
 def explain(conn: psycopg.Connection, query: TaskQuery) -> tuple[str, float]:
     dialect = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
     plans, total = [], 0.0
-    for statement in list_statements(HEAVY_USER, query)[:1]:
-        compiled = statement.compile(dialect=dialect)
+    for page in list_statements(HEAVY_USER, query)[:1]:
+        compiled = page.statement.compile(dialect=dialect)
         text = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + str(compiled)
-        rows = conn.execute(text, compiled.params).fetchall()  # type: ignore[call-overload]
+        parameters = compiled.construct_params(page.parameters)
+        rows = conn.execute(text, parameters).fetchall()  # type: ignore[call-overload]
         plan = "\n".join(r[0] for r in rows)
         plans.append(plan)
         for line in plan.splitlines():
@@ -128,49 +76,42 @@ def explain(conn: psycopg.Connection, query: TaskQuery) -> tuple[str, float]:
     return "\n\n".join(plans), total
 
 
+def report(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        seed(conn)
+        print(f"seeded {TOTAL_TASKS:,} tasks in {time.perf_counter() - started:.0f} s")
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE tasks")
+        version = conn.execute("SHOW server_version").fetchone()
+        print(f"PostgreSQL {version[0] if version else '?'}\n")
+        print("| sort | order | page 1 (ms) | page 500 (ms) |\n|---|---|---|---|")
+        details = []
+        for sort in SortField:
+            for order in SortOrder:
+                first = TaskQuery(sort=sort, order=order, limit=PAGE + 1)
+                deep = TaskQuery(
+                    sort=sort,
+                    order=order,
+                    limit=PAGE + 1,
+                    after=position_at(conn, first, (DEEP_PAGE - 1) * PAGE),
+                )
+                plan1, ms1 = explain(conn, first)
+                plan500, ms500 = explain(conn, deep)
+                print(f"| {sort.value} | {order.value} | {ms1:.3f} | {ms500:.3f} |")
+                details.append((sort, order, plan1, plan500))
+        for sort, order, plan1, plan500 in details:
+            print(f"\n### sort={sort.value} order={order.value}\n\nPage 1:\n```\n{plan1}\n```")
+            print(f"Page {DEEP_PAGE}:\n```\n{plan500}\n```")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
-    name = f"todo_explain_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_url(args.server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(normalize_database_url(url))
-        with psycopg.connect(url) as conn:
-            started = time.perf_counter()
-            seed(conn)
-            print(f"seeded {TOTAL_TASKS:,} tasks in {time.perf_counter() - started:.0f} s")
-            conn.autocommit = True
-            conn.execute("VACUUM ANALYZE tasks")
-            version = conn.execute("SHOW server_version").fetchone()
-            print(f"PostgreSQL {version[0] if version else '?'}\n")
-            print("| sort | order | page 1 (ms) | page 500 (ms) |\n|---|---|---|---|")
-            details = []
-            for sort in SortField:
-                for order in SortOrder:
-                    first = TaskQuery(sort=sort, order=order, limit=PAGE + 1)
-                    deep = TaskQuery(
-                        sort=sort,
-                        order=order,
-                        limit=PAGE + 1,
-                        after=position_at(conn, first, (DEEP_PAGE - 1) * PAGE),
-                    )
-                    plan1, ms1 = explain(conn, first)
-                    plan500, ms500 = explain(conn, deep)
-                    print(f"| {sort.value} | {order.value} | {ms1:.3f} | {ms500:.3f} |")
-                    details.append((sort, order, plan1, plan500))
-            for sort, order, plan1, plan500 in details:
-                print(f"\n### sort={sort.value} order={order.value}\n\nPage 1:\n```\n{plan1}\n```")
-                print(f"Page {DEEP_PAGE}:\n```\n{plan500}\n```")
-    finally:
-        if not args.keep:
-            with psycopg.connect(args.server_url, autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+    with scratch_database(args.server_url, "todo_explain", keep=args.keep) as url:
+        report(url)
     return 0
 
 

@@ -115,6 +115,44 @@ class Task:
             version=1,
         )
 
+    @classmethod
+    def restore(
+        cls,
+        *,
+        task_id: uuid.UUID | None,
+        user_id: str,
+        title: str,
+        description: str | None,
+        completed: bool,
+        due_date: date | None,
+        created_at: datetime,
+        updated_at: datetime,
+        version: int = 1,
+    ) -> Task:
+        """Bring back a task kept elsewhere (an export, a backup) with its id, timestamps and
+        version (``task_id=None``: a new id). Every rule of ``create`` holds, and the history
+        must be possible: timezone-aware timestamps, ``updated_at`` not before
+        ``created_at``, ``version`` ≥ 1."""
+        for name, moment in (("created_at", created_at), ("updated_at", updated_at)):
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                raise InvalidTaskField(name, "must be timezone-aware")
+        if updated_at < created_at:
+            raise InvalidTaskField("updated_at", "must not be before created_at")
+        if isinstance(version, bool) or version < 1:
+            raise InvalidTaskField("version", "must be a positive integer")
+        task = cls.create(
+            user_id=user_id,
+            title=title,
+            now=created_at,
+            description=description,
+            completed=completed,
+            due_date=due_date,
+            task_id=task_id,
+        )
+        task.updated_at = updated_at
+        task.version = version
+        return task
+
     def apply(self, changes: TaskChanges, now: datetime) -> bool:
         """Apply a partial edit; all fields are checked before any is changed.
 

@@ -6,14 +6,20 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
 
 from adapters.clock import SystemClock
+from adapters.identity.cache import CachingTokenVerifier
 from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.jwks import JwksConfigurationError, JwksVerifier, jwks_verifier_from_settings
 from adapters.identity.shared_secret import SharedSecretMinter, SharedSecretVerifier, WeakSecret
 from adapters.memory.health import AlwaysReady
 from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sql.engine import PoolSettings, create_engine, normalize_database_url
+from adapters.sql.engine import (
+    PoolSettings,
+    create_engine,
+    normalize_database_url,
+)
 from adapters.sql.health import SqlHealthProbe
+from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.ports import TokenVerifier
 from application.use_cases import (
@@ -24,6 +30,7 @@ from application.use_cases import (
     ToggleTaskCompletion,
     UpdateTask,
 )
+from application.use_cases.admin import ExportTasks, GetStats, ImportTasks, PurgeUser, SeedTasks
 from entrypoints.settings import Settings
 
 MEMORY_URL = "memory://"
@@ -52,7 +59,13 @@ def pool_settings(settings: Settings) -> PoolSettings:
         recycle_seconds=settings.db_pool_recycle,
         connect_timeout_seconds=settings.db_connect_timeout,
         prepared_statements=settings.db_prepared_statements,
+        ping_timeout_seconds=min(1.0, settings.db_operation_timeout / 3),
     )
+
+
+def connection_gate(settings: Settings) -> ConnectionGate:
+    """Fair queueing for one pool's connections (one gate per pool)."""
+    return ConnectionGate(settings.db_pool_size + settings.db_max_overflow)
 
 
 def build_token_verifier(settings: Settings) -> CompositeTokenVerifier:
@@ -119,28 +132,65 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(
         create_engine, database_url, providers.Callable(pool_settings, settings)
     )
+    read_engine = providers.Singleton(
+        create_engine,
+        database_url,
+        providers.Callable(pool_settings, settings),
+        autocommit=True,
+    )
     memory_store = providers.Singleton(InMemoryTaskStore)
-    token_verifier = providers.Singleton(build_token_verifier, settings)
+    # Verified tokens are remembered until their exp (adapters/identity/cache.py).
+    token_verifier = providers.Singleton(
+        CachingTokenVerifier, providers.Singleton(build_token_verifier, settings)
+    )
     token_minter = providers.Singleton(build_token_minter, settings)
 
     # Anything holding a session: a fresh one per use.
     unit_of_work = providers.Selector(
         providers.Callable(storage_kind, settings),
-        sql=providers.Factory(SqlUnitOfWork, engine=engine),
+        sql=providers.Factory(
+            SqlUnitOfWork,
+            engine=engine,
+            operation_timeout=settings.provided.db_operation_timeout,
+            gate=providers.Singleton(connection_gate, settings),
+        ),
+        memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
+    )
+    # Use cases that only read run each statement on its own (autocommit): one round trip
+    # instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
+    read_unit_of_work = providers.Selector(
+        providers.Callable(storage_kind, settings),
+        sql=providers.Factory(
+            SqlUnitOfWork,
+            engine=read_engine,
+            operation_timeout=settings.provided.db_operation_timeout,
+            gate=providers.Singleton(connection_gate, settings),
+        ),
         memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
     )
     health_probe = providers.Selector(
         providers.Callable(storage_kind, settings),
-        sql=providers.Singleton(SqlHealthProbe, engine=engine),
+        sql=providers.Singleton(
+            SqlHealthProbe,
+            engine=engine,
+            timeout_seconds=providers.Callable(min, 3.0, settings.provided.db_operation_timeout),
+        ),
         memory=providers.Singleton(AlwaysReady),
     )
 
     create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock)
-    get_task = providers.Factory(GetTask, uow=unit_of_work)
-    list_tasks = providers.Factory(ListTasks, uow=unit_of_work)
+    get_task = providers.Factory(GetTask, uow=read_unit_of_work)
+    list_tasks = providers.Factory(ListTasks, uow=read_unit_of_work)
     update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock)
     toggle_task_completion = providers.Factory(ToggleTaskCompletion, uow=unit_of_work, clock=clock)
     delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
+
+    # Admin CLI (todo-admin): bulk export/import, erasure, statistics, demo data.
+    export_tasks = providers.Factory(ExportTasks, uow=read_unit_of_work)
+    import_tasks = providers.Factory(ImportTasks, uow=unit_of_work, clock=clock)
+    purge_user = providers.Factory(PurgeUser, uow=unit_of_work)
+    get_stats = providers.Factory(GetStats, uow=unit_of_work)
+    seed_tasks = providers.Factory(SeedTasks, uow=unit_of_work, clock=clock)
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -152,3 +202,4 @@ async def close_container(container: Container) -> None:
     """Release pooled connections (only if the engine was ever created)."""
     if storage_kind(container.settings()) == "sql":
         await container.engine().dispose()
+        await container.read_engine().dispose()

@@ -4,14 +4,57 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime
+from typing import Any
 
+import sqlalchemy.exc as sa_exc
+
+from adapters.sql.errors import describe
 from entrypoints.settings import LogFormat
 
 _CONTEXT_FIELDS = ("request_id", "method", "route", "status", "latency_ms", "user_id")
 
 
-class JsonLineFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
+    """Tracebacks as usual, except that database errors are told without their message:
+    drivers quote the values involved (a failing row, statement parameters), which are
+    task contents and user ids. Class, SQLSTATE, constraint and statement remain."""
+
+    def formatException(self, ei: Any) -> str:
+        _type, error, _tb = ei
+        if error is None:
+            return super().formatException(ei)
+        return "".join(_format_chain(error, set())).rstrip("\n")
+
+
+def _is_database_error(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.StatementError):
+        return True
+    module = type(error).__module__
+    return module.startswith(("psycopg", "sqlite3", "aiosqlite"))
+
+
+def _format_chain(error: BaseException, seen: set[int]) -> list[str]:
+    seen.add(id(error))
+    lines: list[str] = []
+    cause = error.__cause__
+    context = None if error.__suppress_context__ else error.__context__
+    if cause is not None and id(cause) not in seen:
+        lines += _format_chain(cause, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif context is not None and id(context) not in seen:
+        lines += _format_chain(context, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    lines.append("Traceback (most recent call last):\n")
+    lines += traceback.format_tb(error.__traceback__)
+    name = f"{type(error).__module__}.{type(error).__qualname__}"
+    message = describe(error) if _is_database_error(error) else str(error)
+    lines.append(f"{name}: {message}\n" if message else f"{name}\n")
+    return lines
+
+
+class JsonLineFormatter(RedactingFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
@@ -32,7 +75,7 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
     if log_format is LogFormat.JSON:
         handler.setFormatter(JsonLineFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger("todo_api")
     root.handlers[:] = [handler]
     root.setLevel(level)

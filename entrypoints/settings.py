@@ -43,11 +43,17 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:3000"]
     )
-    db_pool_size: int = Field(default=5, ge=1, le=100)
-    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout: float = Field(default=5.0, gt=0, le=60)
     db_pool_recycle: int = Field(default=300, ge=1)
     db_connect_timeout: int = Field(default=5, ge=1, le=60)
+    db_operation_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="seconds one database operation (query, commit) may take; then 503",
+    )
     db_prepared_statements: bool | None = Field(
         default=None,
         description="psycopg prepared statements; unset = on, except through a '-pooler' host",

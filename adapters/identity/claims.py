@@ -29,9 +29,13 @@ def identity_from_claims(claims: dict[str, Any]) -> Identity:
     if not isinstance(subject, str):
         raise InvalidToken("the access token has no subject")
     try:
-        return Identity(user_id=check_user_id(subject))
+        user_id = check_user_id(subject)
     except InvalidTaskField as error:
         raise InvalidToken("the access token's subject is not a valid user id") from error
+    expires_at = claims.get("exp")
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+        raise InvalidToken("the access token has no valid expiry")
+    return Identity(user_id=user_id, expires_at=float(expires_at))
 
 
 def decode_options(*, issuer: str | None, audience: str | None) -> dict[str, Any]:

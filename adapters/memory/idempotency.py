@@ -42,6 +42,18 @@ class InMemoryIdempotencyRepository:
         self.removed |= expired
         return len(expired)
 
+    async def remove_all(self, owner: str) -> int:
+        stored = {
+            slot
+            for slot in self._store.idempotency
+            if slot[0] == owner and slot not in self.removed
+        }
+        staged = {slot for slot in self.staged if slot[0] == owner}
+        for slot in staged:
+            del self.staged[slot]
+        self.removed |= stored
+        return len(stored | staged)
+
     def apply(self) -> None:
         """Called by the unit of work's commit, after ``check``; no awaits in between."""
         for slot in self.removed:

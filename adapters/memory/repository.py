@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from adapters.ordering import search_key, title_sort_key
-from application.ports import IdempotencyRecord
+from application.errors import DuplicateTaskId
+from application.ports import IdempotencyRecord, OwnerTaskCount, TaskStats
 from application.queries import (
     SortField,
     SortOrder,
@@ -87,6 +88,51 @@ class InMemoryTaskRepository:
         self.expected_versions.setdefault(key, current.version)
         self.staged[key] = None
         return True
+
+    def _visible(self) -> Sequence[Task]:
+        """Every task this transaction sees: committed state plus its own writes."""
+        keys = set(self._store.tasks) | set(self.staged)
+        return [task for key in keys if (task := self._current(key)) is not None]
+
+    async def add_many(self, tasks: Sequence[Task]) -> None:
+        taken = {task.id for task in self._visible()}
+        new_ids: set[uuid.UUID] = set()
+        for task in tasks:
+            if task.id in taken or task.id in new_ids:
+                raise DuplicateTaskId(f"task {task.id} already exists")
+            new_ids.add(task.id)
+        for task in tasks:
+            key = (task.user_id, task.id)
+            self.staged[key] = copy.copy(task)
+            self.expected_versions.setdefault(key, None)
+
+    async def owners_of(self, task_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, str]:
+        wanted = set(task_ids)
+        return {task.id: task.user_id for task in self._visible() if task.id in wanted}
+
+    async def remove_all(self, owner: str) -> int:
+        removed = 0
+        for task in self._visible():
+            if task.user_id == owner:
+                key = (owner, task.id)
+                self.expected_versions.setdefault(key, task.version)
+                self.staged[key] = None
+                removed += 1
+        return removed
+
+    async def stats(self, *, top: int) -> TaskStats:
+        per_owner: dict[str, int] = {}
+        completed = 0
+        for task in self._visible():
+            per_owner[task.user_id] = per_owner.get(task.user_id, 0) + 1
+            completed += task.completed
+        largest = sorted(per_owner.items(), key=lambda item: (-item[1], item[0]))[:top]
+        return TaskStats(
+            owners=len(per_owner),
+            tasks=sum(per_owner.values()),
+            completed=completed,
+            largest=[OwnerTaskCount(owner=owner, tasks=count) for owner, count in largest],
+        )
 
 
 def _matches(task: Task, query: TaskQuery) -> bool:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +22,15 @@ class UnsupportedDatabaseUrl(ValueError):
 
 @dataclass(frozen=True)
 class PoolSettings:
-    size: int = 5
-    max_overflow: int = 5
+    size: int = 10
+    max_overflow: int = 0
     timeout_seconds: float = 5.0
     recycle_seconds: int = 300
     connect_timeout_seconds: int = 5
+    # A connection idle in the pool longer than this is pinged before use.
+    idle_ping_seconds: float = 10.0
+    # A ping not answered within this counts as failed (the connection is dropped).
+    ping_timeout_seconds: float = 1.0
     # None: decide from the host (Neon's pooled endpoints have "-pooler" in their name).
     prepared_statements: bool | None = None
 
@@ -72,9 +81,14 @@ def ensure_sqlite_directory(url: URL) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: URL, pool: PoolSettings) -> AsyncEngine:
+def create_engine(url: URL, pool: PoolSettings, *, autocommit: bool = False) -> AsyncEngine:
+    """The connection pool. ``autocommit`` makes a pool for units of work that only read:
+    there a transaction would add a BEGIN and a ROLLBACK round trip and buy nothing (one
+    statement already sees one consistent snapshot). It is a pool of its own because
+    switching a pooled connection in and out of autocommit costs more than it saves."""
+    isolation: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if is_sqlite(url):
-        return _create_sqlite_engine(url)
+        return _create_sqlite_engine(url, isolation)
     connect_args: dict[str, Any] = {"connect_timeout": pool.connect_timeout_seconds}
     prepared = pool.prepared_statements
     if prepared is None:
@@ -83,20 +97,91 @@ def create_engine(url: URL, pool: PoolSettings) -> AsyncEngine:
         # PgBouncer in transaction mode hands each transaction to any server connection, so
         # statements prepared on one are missing on the next.
         connect_args["prepare_threshold"] = None
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
         pool_recycle=pool.recycle_seconds,
-        pool_pre_ping=True,
         connect_args=connect_args,
+        # Statement parameters are task contents: keep them out of errors and logs.
+        hide_parameters=True,
+        **isolation,
     )
+    ping_idle_connections(engine, pool.idle_ping_seconds, pool.ping_timeout_seconds)
+    return engine
 
 
-def _create_sqlite_engine(url: URL) -> AsyncEngine:
+# Per engine, when one of its operations last ran out of time (see ``report_timeout``).
+_timed_out_at: weakref.WeakKeyDictionary[sa.Engine, float] = weakref.WeakKeyDictionary()
+
+
+def report_timeout(engine: AsyncEngine) -> None:
+    """An operation on ``engine`` ran out of time: the server or the network may be hung,
+    and so may every connection pooled before now. Each is pinged before its next use, so
+    once the database is back the dead ones are dropped instead of failing requests."""
+    _timed_out_at[engine.sync_engine] = time.monotonic()
+
+
+def ping_idle_connections(
+    engine: AsyncEngine, idle_seconds: float, ping_timeout_seconds: float = 1.0
+) -> None:
+    """Check a pooled connection before use only if it sat idle for ``idle_seconds``.
+
+    Neon suspends idle computes and proxies drop quiet connections, so a connection that
+    waited in the pool may be dead; SQLAlchemy's ``pool_pre_ping`` would catch that with a
+    round trip on every checkout. A busy pool's connections are known good, so only idle
+    ones are pinged; a failed ping raises ``DisconnectionError``, on which the pool
+    transparently opens a fresh connection (the pattern SQLAlchemy documents for custom
+    pessimistic pings). Connections pooled before an operation timed out are pinged too.
+
+    A ping gets ``ping_timeout_seconds``: a connection to a server that stopped answering
+    would otherwise wait forever. Its socket is then shut down, so psycopg sees a closed
+    connection at once (cancelling instead would make psycopg wait up to 10 s more for the
+    server to acknowledge the cancellation), and the failure invalidates every connection
+    pooled before it, as SQLAlchemy's own pre-ping does.
+    """
+    sync_engine = engine.sync_engine
+
+    @sa.event.listens_for(engine.sync_engine, "checkin")
+    def _remember_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None:
+            return
+        recent = time.monotonic() - checked_in_at < idle_seconds
+        if recent and checked_in_at > _timed_out_at.get(sync_engine, float("-inf")):
+            return
+        fd = dbapi_connection.driver_connection.pgconn.socket
+        deadline = asyncio.get_running_loop().call_later(ping_timeout_seconds, _shut_down, fd)
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            raise sa.exc.InvalidatePoolError("pooled connection failed its ping") from error
+        finally:
+            deadline.cancel()
+
+
+def _shut_down(fd: int) -> None:
+    # On a duplicate of the descriptor: shutting it down ends the connection for the
+    # original too (the waiting driver wakes up), closing it leaves the original alone.
+    with (
+        contextlib.suppress(OSError),
+        socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as sock,
+    ):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _create_sqlite_engine(url: URL, isolation: dict[str, Any]) -> AsyncEngine:
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url, connect_args={"timeout": 5})
+    engine = create_async_engine(
+        url, connect_args={"timeout": 5}, hide_parameters=True, **isolation
+    )
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

@@ -1,14 +1,16 @@
-"""Turning driver failures into the application's ``StorageUnavailable``."""
+"""Turning driver failures into the application's ``StorageUnavailable``, and telling the
+other ones without the data they quote."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlalchemy.exc as sa_exc
 
+from adapters.sql.deadline import OperationTimer
 from application.errors import StorageUnavailable
 
 # Failures of the connection, not of the statement: the database is down, unreachable,
@@ -39,6 +41,32 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, _UNAVAILABLE)
 
 
+def describe(error: BaseException) -> str:
+    """A database error told without the data involved, for logs: the driver's message may
+    quote values (PostgreSQL's "Failing row contains (…)", SQLAlchemy's parameters), and
+    those are task contents. Says the error's class, SQLSTATE and schema objects, and the
+    statement with its placeholders."""
+    original = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    facts = [type(original).__name__ if original is not None else type(error).__name__]
+    diagnostics = getattr(original, "diag", None)  # psycopg
+    for label, attribute in (
+        ("sqlstate", "sqlstate"),
+        ("table", "table_name"),
+        ("column", "column_name"),
+        ("constraint", "constraint_name"),
+    ):
+        value = getattr(diagnostics, attribute, None)
+        if value:
+            facts.append(f"{label}={value}")
+    code = getattr(original, "sqlite_errorname", None)  # sqlite3
+    if code:
+        facts.append(f"code={code}")
+    statement = getattr(error, "statement", None)
+    if isinstance(statement, str) and statement:
+        facts.append("in: " + " ".join(statement.split())[:300])
+    return " ".join(facts)
+
+
 @asynccontextmanager
 async def unavailable_as_storage_error() -> AsyncIterator[None]:
     try:
@@ -53,12 +81,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def storage_errors(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Decorate a repository method so a lost connection surfaces as ``StorageUnavailable``."""
+class Timed(Protocol):
+    _timer: OperationTimer
+
+
+T = TypeVar("T", bound=Timed)
+
+
+def storage_errors(
+    method: Callable[Concatenate[T, P], Awaitable[R]],
+) -> Callable[Concatenate[T, P], Awaitable[R]]:
+    """Decorate a repository method so it runs within the unit of work's time limit, and a
+    lost connection or an overrun surfaces as ``StorageUnavailable``."""
 
     @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    async def wrapper(self: T, /, *args: P.args, **kwargs: P.kwargs) -> R:
         async with unavailable_as_storage_error():
-            return await method(*args, **kwargs)
+            return await self._timer.run(method, self, *args, **kwargs)
 
     return wrapper

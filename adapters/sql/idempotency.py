@@ -10,19 +10,21 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.sql.deadline import OperationTimer
 from adapters.sql.errors import storage_errors
 from adapters.sql.mapping import as_utc
 from adapters.sql.tables import IdempotencyKeyRow
+from adapters.sql.transaction import Transaction
 from application.errors import IdempotencyKeyTaken
 from application.ports import IdempotencyRecord
 from domain.task import Task
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Transaction, timer: OperationTimer | None = None) -> None:
         self._session = session
+        self._timer = timer or OperationTimer(None)
 
     @storage_errors
     async def get(
@@ -33,7 +35,8 @@ class SqlIdempotencyRepository:
             col(IdempotencyKeyRow.key) == key,
             col(IdempotencyKeyRow.created_at) > as_utc(created_after),
         )
-        row = (await self._session.exec(statement)).first()
+        connection = await self._session.connection()
+        row = (await connection.execute(statement)).first()
         if row is None:
             return None
         return IdempotencyRecord(
@@ -70,6 +73,14 @@ class SqlIdempotencyRepository:
                 col(IdempotencyKeyRow.user_id) == owner,
                 col(IdempotencyKeyRow.created_at) < as_utc(created_before),
             )
+        )
+        return result.rowcount
+
+    @storage_errors
+    async def remove_all(self, owner: str) -> int:
+        connection = await self._session.connection()
+        result = await connection.execute(
+            sa.delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.user_id) == owner)
         )
         return result.rowcount
 

@@ -10,102 +10,151 @@ Due dates sort with nulls last in both orders. A single index order cannot give 
 both directions, so that sort reads the dated tasks first and then, if the page is not
 full, the undated ones (``due_date IS NULL``, ordered by id): two range scans of the same
 index instead of a sort of the user's whole set.
+
+Statements are built once per query shape (sort, order, filters, kind of position) with
+bound parameters, and reused: SQLAlchemy then finds its compiled form without rebuilding
+and re-hashing the statement on every request.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from adapters.ordering import search_key, title_sort_key
-from adapters.sql.mapping import as_utc
+from adapters.sql.mapping import TASK_COLUMNS, as_utc
 from adapters.sql.tables import TaskRow
 from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
 
-_SORT_COLUMNS: dict[SortField, Any] = {
-    SortField.CREATED: col(TaskRow.created_at),
-    SortField.UPDATED: col(TaskRow.updated_at),
-    SortField.TITLE: col(TaskRow.title_key),
-    SortField.DUE_DATE: col(TaskRow.due_date),
+TASKS: sa.Table = TaskRow.__table__  # type: ignore[attr-defined]
+_SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
+    SortField.CREATED: TASKS.c.created_at,
+    SortField.UPDATED: TASKS.c.updated_at,
+    SortField.TITLE: TASKS.c.title_key,
+    SortField.DUE_DATE: TASKS.c.due_date,
 }
+_LIKE_ESCAPE = "/"
 
 
-def list_statements(owner: str, query: TaskQuery) -> list[SelectOfScalar[TaskRow]]:
-    """The statements to run in order, each limited to ``query.limit`` rows; the caller
-    stops once it has ``query.limit`` rows."""
-    column = _SORT_COLUMNS[query.sort]
-    if query.sort is not SortField.DUE_DATE:
-        return [_scan(owner, query, column, _after_value(query))]
+class _Start(Enum):
+    FIRST_PAGE = "first"
+    AFTER_VALUE = "after value"
+    AFTER_NULL = "after null"  # the previous page ended among the undated tasks
+
+
+@dataclass(frozen=True)
+class _Shape:
+    sort: SortField
+    descending: bool
+    status: StatusFilter
+    searching: bool
+    start: _Start
+
+
+@dataclass(frozen=True)
+class PageStatement:
+    """A statement to run, with its parameters; ``LIMIT`` is the ``limit`` parameter."""
+
+    statement: sa.Select[Any]
+    parameters: dict[str, Any]
+
+
+def list_statements(owner: str, query: TaskQuery) -> list[PageStatement]:
+    """The statements to run in order; the caller stops once it has ``query.limit`` rows."""
     after = query.after
-    if after is not None and after.value is None:
-        # The previous page ended among the undated tasks: only those remain.
-        return [_undated_scan(owner, query)]
-    dated = _scan(owner, query, column, after.value if after else None, dated_only=True)
-    return [dated, _undated_scan(owner, query, from_start=True)]
-
-
-def _filtered(owner: str, query: TaskQuery) -> SelectOfScalar[TaskRow]:
-    statement = select(TaskRow).where(col(TaskRow.user_id) == owner)
-    if query.status is StatusFilter.PENDING:
-        statement = statement.where(col(TaskRow.completed).is_(False))
-    elif query.status is StatusFilter.COMPLETED:
-        statement = statement.where(col(TaskRow.completed).is_(True))
+    if after is None:
+        start = _Start.FIRST_PAGE
+    elif after.value is None and query.sort is SortField.DUE_DATE:
+        start = _Start.AFTER_NULL
+    else:
+        start = _Start.AFTER_VALUE
+    shape = _Shape(
+        sort=query.sort,
+        descending=query.direction is SortOrder.DESC,
+        status=query.status,
+        searching=query.search_term is not None,
+        start=start,
+    )
+    parameters: dict[str, Any] = {"owner": owner, "limit": query.limit}
     term = query.search_term
     if term is not None:
-        needle = search_key(term)
-        # autoescape makes '%', '_' and the escape character literal in the LIKE pattern.
+        parameters["pattern"] = f"%{_escape_like(search_key(term))}%"
+    if after is not None:
+        parameters["after_id"] = after.task_id
+        parameters["after_value"] = _after_value(query)
+    return [PageStatement(statement, parameters) for statement in _statements(shape)]
+
+
+@functools.lru_cache(maxsize=512)
+def _statements(shape: _Shape) -> tuple[sa.Select[Any], ...]:
+    column = _SORT_COLUMNS[shape.sort]
+    if shape.sort is not SortField.DUE_DATE:
+        return (_scan(shape, column, dated_only=False),)
+    if shape.start is _Start.AFTER_NULL:
+        return (_undated_scan(shape, from_start=False),)
+    return (_scan(shape, column, dated_only=True), _undated_scan(shape, from_start=True))
+
+
+def _filtered(shape: _Shape) -> sa.Select[Any]:
+    statement = sa.select(*TASK_COLUMNS).where(TASKS.c.user_id == sa.bindparam("owner"))
+    if shape.status is StatusFilter.PENDING:
+        statement = statement.where(TASKS.c.completed.is_(False))
+    elif shape.status is StatusFilter.COMPLETED:
+        statement = statement.where(TASKS.c.completed.is_(True))
+    if shape.searching:
+        pattern = sa.bindparam("pattern", type_=sa.Text())
         statement = statement.where(
             sa.or_(
-                col(TaskRow.title_key).contains(needle, autoescape=True),
-                col(TaskRow.description_key).contains(needle, autoescape=True),
+                TASKS.c.title_key.like(pattern, escape=_LIKE_ESCAPE),
+                TASKS.c.description_key.like(pattern, escape=_LIKE_ESCAPE),
             )
         )
     return statement
 
 
-def _scan(
-    owner: str,
-    query: TaskQuery,
-    column: Any,
-    after_value: Any,
-    *,
-    dated_only: bool = False,
-) -> SelectOfScalar[TaskRow]:
-    descending = query.direction is SortOrder.DESC
-    id_column: Any = col(TaskRow.id)
-    statement = _filtered(owner, query)
+def _scan(shape: _Shape, column: sa.Column[Any], *, dated_only: bool) -> sa.Select[Any]:
+    statement = _filtered(shape)
     if dated_only:
         statement = statement.where(column.is_not(None))
-    if query.after is not None and after_value is not None:
-        here = sa.tuple_(column, id_column)
+    if shape.start is _Start.AFTER_VALUE:
+        here = sa.tuple_(column, TASKS.c.id)
         position = sa.tuple_(
-            sa.literal(after_value, column.type), sa.literal(query.after.task_id, id_column.type)
+            sa.bindparam("after_value", type_=column.type),
+            sa.bindparam("after_id", type_=TASKS.c.id.type),
         )
-        statement = statement.where(here < position if descending else here > position)
-    return statement.order_by(*_directed(descending, column, id_column)).limit(query.limit)
+        statement = statement.where(here < position if shape.descending else here > position)
+    return _ordered(statement, shape.descending, column)
 
 
-def _undated_scan(
-    owner: str, query: TaskQuery, *, from_start: bool = False
-) -> SelectOfScalar[TaskRow]:
-    descending = query.direction is SortOrder.DESC
-    id_column = col(TaskRow.id)
-    statement = _filtered(owner, query).where(col(TaskRow.due_date).is_(None))
-    if query.after is not None and not from_start:
-        after_id = query.after.task_id
-        statement = statement.where(id_column < after_id if descending else id_column > after_id)
+def _undated_scan(shape: _Shape, *, from_start: bool) -> sa.Select[Any]:
+    statement = _filtered(shape).where(TASKS.c.due_date.is_(None))
+    if not from_start:
+        after_id = sa.bindparam("after_id", type_=TASKS.c.id.type)
+        statement = statement.where(
+            TASKS.c.id < after_id if shape.descending else TASKS.c.id > after_id
+        )
     # Ordering by due_date too (all NULL here) lets the planner walk the same index.
-    return statement.order_by(*_directed(descending, col(TaskRow.due_date), id_column)).limit(
-        query.limit
+    return _ordered(statement, shape.descending, TASKS.c.due_date)
+
+
+def _ordered(statement: sa.Select[Any], descending: bool, column: sa.Column[Any]) -> sa.Select[Any]:
+    columns = (column, TASKS.c.id)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    return statement.order_by(*order).limit(sa.bindparam("limit", type_=sa.Integer()))
+
+
+def _escape_like(text: str) -> str:
+    """``%``, ``_`` and the escape character itself match literally."""
+    return (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
     )
-
-
-def _directed(descending: bool, *columns: Any) -> list[Any]:
-    return [c.desc() if descending else c.asc() for c in columns]
 
 
 def _after_value(query: TaskQuery) -> Any:

@@ -1,28 +1,49 @@
-"""SQLModel unit of work: one AsyncSession, one transaction, per ``async with``."""
+"""SQL unit of work: one pooled connection, one transaction, per ``async with``."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.sql.deadline import OperationTimer, in_background
+from adapters.sql.engine import report_timeout
 from adapters.sql.errors import is_unavailable, unavailable_as_storage_error
 from adapters.sql.idempotency import SqlIdempotencyRepository
 from adapters.sql.repository import SqlTaskRepository
+from adapters.sql.transaction import ConnectionGate, Transaction
 from application.errors import StorageUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Seconds one database operation (a query, a commit, getting a connection) may take.
+DEFAULT_OPERATION_TIMEOUT = 5.0
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT,
+        gate: ConnectionGate | None = None,
+    ) -> None:
         self._engine = engine
-        self._session: AsyncSession | None = None
+        self._gate = gate
+        self._operation_timeout = operation_timeout
+        self._session: Transaction | None = None
+        self._timer = OperationTimer(None)
 
     async def __aenter__(self) -> Self:
-        self._session = AsyncSession(self._engine, expire_on_commit=False)
-        self.tasks = SqlTaskRepository(self._session)
-        self.idempotency = SqlIdempotencyRepository(self._session)
+        self._session = Transaction(self._engine, self._gate)
+        self._timer = OperationTimer(
+            self._operation_timeout, on_timeout=lambda: report_timeout(self._engine)
+        )
+        self.tasks = SqlTaskRepository(self._session, self._timer)
+        self.idempotency = SqlIdempotencyRepository(self._session, self._timer)
         return self
 
     async def __aexit__(
@@ -34,18 +55,42 @@ class SqlUnitOfWork:
         session, self._session = self._session, None
         if session is None:
             return
+        timer = self._timer
         try:
-            await session.rollback()
-            await session.close()
+            if timer.unfinished is None:
+                await timer.run(_end, session)
+                return
         except Exception as error:
             # The session is gone with its connection; the pool discards it. Report the
             # outage unless an error is already on its way out.
-            if exc is None and is_unavailable(error):
+            if exc is None and (is_unavailable(error) or timer.unfinished is not None):
                 raise StorageUnavailable("the database is unavailable") from error
             if exc is None:
                 raise
+        finally:
+            if timer.unfinished is not None:
+                # An operation overran and is still winding down on this session: never use
+                # it again here; drop its connection once the operation has stopped.
+                in_background(_discard(session, timer.unfinished))
+        if exc is None:
+            raise StorageUnavailable("the database did not answer in time")
 
     async def commit(self) -> None:
         assert self._session is not None, "commit() outside 'async with'"
         async with unavailable_as_storage_error():
-            await self._session.commit()
+            await self._timer.run(self._session.commit)
+
+
+async def _end(session: Transaction) -> None:
+    await session.close()
+
+
+async def _discard(session: Transaction, unfinished: asyncio.Task[object]) -> None:
+    with contextlib.suppress(BaseException):
+        async with asyncio.timeout(60):
+            await unfinished
+    try:
+        async with asyncio.timeout(10):
+            await session.invalidate()
+    except Exception as error:
+        logger.debug("discarding a timed-out session failed: %r", error)

@@ -1,4 +1,5 @@
-"""Exit codes and the one place CLI failures become a message on stderr."""
+"""Exit codes (documented in docs/cli.md) and the one place CLI failures become a message
+on stderr."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments (Typer/Click's own code)
     CONFIG = 3  # the configuration is unusable (DATABASE_URL, secrets)
     DATABASE = 4  # the database is unreachable or not migrated
-    NOT_FOUND = 5  # the named user or task does not exist
+    NOT_FOUND = 5  # a named input file (or an output file's directory) does not exist;
+    # users live in Better Auth, so a user without tasks is an empty result, never this
     INVALID_DATA = 6  # an input file or value breaks the rules; nothing was written
     REFUSED = 7  # a destructive command without its confirmation flag
 

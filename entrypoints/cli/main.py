@@ -1,34 +1,80 @@
-"""``todo-admin`` commands. Each builds the container, takes what it needs, and maps every
-failure to one line on stderr and a documented exit code."""
+"""``todo-admin`` commands. Each builds the container, takes the use case it needs, and maps
+every failure to one line on stderr and a documented exit code (``entrypoints.cli.errors``).
+
+The command groups live in their own modules (``tasks``, ``users``, ``stats``); this one
+assembles them and keeps the ``db`` and ``token`` commands.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-import sqlalchemy.exc as sa_exc
 import typer
-from pydantic import ValidationError
+
+# Typer vendors Click (typer._click) and raises its exceptions.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from adapters.sql.migrate import current_revision, head_revision, upgrade
-from application.errors import StorageUnavailable
 from entrypoints.cli.errors import ExitCode, fail
-from entrypoints.container import (
-    ConfigurationError,
-    Container,
-    build_container,
-    close_container,
-    storage_kind,
+from entrypoints.cli.runtime import (
+    cli_errors,
+    load_container,
+    require_sql,
+    run_async,
 )
-from entrypoints.settings import Settings
+from entrypoints.cli.stats import stats
+from entrypoints.cli.tasks import tasks_app
+from entrypoints.cli.users import users_app
 
-T = TypeVar("T")
+__all__ = ["app", "cli_errors", "load_container", "require_sql", "run", "run_async"]
+
+
+class AdminGroup(TyperGroup):
+    """Usage errors (unknown command, missing or bad option) as one line on stderr, like
+    every other failure, instead of Click's usage block."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(
+                args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+        try:
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except NoArgsIsHelpError as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except UsageError as error:
+            message = " ".join(error.format_message().split())
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            typer.echo(f"todo-admin: error: {message}{where}", err=True)
+            sys.exit(int(ExitCode.USAGE))
+        except ClickException as error:
+            typer.echo(f"todo-admin: error: {' '.join(error.format_message().split())}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("todo-admin: aborted", err=True)
+            sys.exit(int(ExitCode.FAILURE))
+        sys.exit(result if isinstance(result, int) else int(ExitCode.OK))
+
 
 app = typer.Typer(
     name="todo-admin",
-    help="Administer the todo API's database and tokens (uses DATABASE_URL, like the server).",
+    cls=AdminGroup,
+    help="Administer the todo API: database, tokens, users' tasks (uses DATABASE_URL, like"
+    " the server). Exit codes: docs/cli.md.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -37,45 +83,9 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 token_app = typer.Typer(help="Development tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Known failures become a one-line message and an exit code; never a traceback."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except ConfigurationError as error:
-        fail(str(error), ExitCode.CONFIG)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
-        fail(f"invalid configuration: {where.upper()}: {first.get('msg')}", ExitCode.CONFIG)
-    except StorageUnavailable:
-        fail("the database is unavailable (check DATABASE_URL and the server)", ExitCode.DATABASE)
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        fail(f"cannot use the database: {reason}", ExitCode.DATABASE)
-
-
-def load_container() -> Container:
-    return build_container(Settings())
-
-
-def run_async(container: Container, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work()
-        finally:
-            await close_container(container)
-
-    return asyncio.run(main())
-
-
-def require_sql(container: Container) -> None:
-    if storage_kind(container.settings()) != "sql":
-        fail("DATABASE_URL is memory://, which has no schema to migrate", ExitCode.CONFIG)
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(users_app, name="users")
+app.command("stats")(stats)
 
 
 @db_app.command("upgrade")

@@ -8,11 +8,21 @@ import time
 import uuid
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.problems import INTERNAL, MALFORMED, TOO_LARGE, problem_response
+from entrypoints.http.problems import (
+    CORS_REJECTED,
+    INTERNAL,
+    MALFORMED,
+    PROBLEM_JSON,
+    TOO_LARGE,
+    problem_response,
+)
 
 access_logger = logging.getLogger("todo_api.access")
 error_logger = logging.getLogger("todo_api.errors")
@@ -78,6 +88,8 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 def _log_access(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
     route = scope.get("route")
     extra: dict[str, Any] = {
         "request_id": request_id,
@@ -121,6 +133,11 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await self._too_large(scope, receive, send)
             return
+        if declared is not None or not _is_chunked(scope):
+            # The server delivers at most Content-Length bytes, and no body without either
+            # header: only a chunked body needs counting.
+            await self.app(scope, receive, send)
+            return
         received = 0
         response_started = False
 
@@ -152,6 +169,10 @@ class BodySizeLimitMiddleware:
         )
 
 
+def _is_chunked(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope.get("headers", []))
+
+
 def _content_length(scope: Scope) -> int | None:
     """The declared length, None when absent, -1 when unreadable."""
     for name, value in scope.get("headers", []):
@@ -159,3 +180,25 @@ def _content_length(scope: Scope) -> int | None:
             text = value.decode("latin-1").strip()
             return int(text) if text.isdigit() and len(text) < 19 else -1
     return None
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as a problem like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        reason = bytes(response.body).decode("utf-8", "replace")
+        body = {
+            "type": CORS_REJECTED.uri,
+            "title": CORS_REJECTED.title,
+            "status": 400,
+            "detail": f"{reason} (allowed origins come from CORS_ORIGINS)",
+        }
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() not in ("content-length", "content-type")
+        }
+        return JSONResponse(body, status_code=400, headers=headers, media_type=PROBLEM_JSON)

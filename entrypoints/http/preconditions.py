@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header
 
@@ -14,11 +14,37 @@ from application.errors import VersionMismatch
 from domain.task import Task
 from entrypoints.http.problems import MalformedHeader
 
+# The grammars below are the parsers' own and are published in the OpenAPI schema as is
+# (ECMA-262 and Python read them alike), so the documented and the accepted values agree.
+# RFC 9110 §13.1.1: If-Match = "*" / #entity-tag, entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
+_OWS = "[ \t]*"
+_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^{_OWS}(?:\*|{_TAG}(?:{_OWS},{_OWS}{_TAG})*){_OWS}$"
+# 1-255 visible ASCII characters, bare or as a structured-field string ("…").
+IDEMPOTENCY_KEY_PATTERN = (
+    r'^(?:"[\x21-\x7e]{1,255}"|"|[\x21\x23-\x7e][\x21-\x7e]{0,254}'
+    r'|"[\x21-\x7e]{0,253}[\x21\x23-\x7e])$'
+)
+
+
+def _header_schema(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """An optional header is absent or a string (never JSON ``null``), of this grammar."""
+
+    def document(schema: dict[str, Any]) -> None:
+        branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+        for branch in branches:
+            schema.update(branch)
+        schema["pattern"] = pattern
+
+    return document
+
+
 IfMatch = Annotated[
     str | None,
     Header(
         description='Only act if the task\'s ETag is one of these (e.g. `"3"`), else 412.',
         max_length=1024,
+        json_schema_extra=_header_schema(IF_MATCH_PATTERN),
     ),
 ]
 IdempotencyKeyHeader = Annotated[
@@ -27,14 +53,16 @@ IdempotencyKeyHeader = Annotated[
         description="A unique value (e.g. a UUID) per create: a retry with the same key and "
         "body gets the first response and creates nothing; another body → 422. Kept 24 h.",
         max_length=257,
+        json_schema_extra=_header_schema(IDEMPOTENCY_KEY_PATTERN),
     ),
 ]
 CREATE_DESCRIPTION = (
     "Send an `Idempotency-Key` header to make retries safe: the same key with the same body "
     "replays the first response (201, same task, same headers) without creating anything."
 )
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+_ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 
 
 def etag_of(task: Task) -> str:
@@ -45,13 +73,15 @@ def parse_if_match(header: str | None) -> set[int] | None:
     """``None`` when any version will do (no header, or ``*``); otherwise the versions the
     client accepts. Weak tags never match (If-Match uses strong comparison) and tags we
     never issued match nothing, so both yield an empty set: a 412."""
-    if header is None or header.strip() == "*":
+    if header is None:
+        return None
+    if _IF_MATCH.fullmatch(header) is None:
+        raise MalformedHeader("If-Match must be '*' or a list of entity tags")
+    if header.strip(" \t") == "*":
         return None
     versions: set[int] = set()
-    for part in header.split(","):
-        match = _ENTITY_TAG.fullmatch(part)
-        if match is None:
-            raise MalformedHeader("If-Match must be '*' or a list of entity tags")
+    # Scanned tag by tag, not split at commas: a comma may be part of a tag.
+    for match in _ENTITY_TAG.finditer(header):
         weak, opaque = match.groups()
         if not weak and opaque.isdigit() and len(opaque) < 10:
             versions.add(int(opaque))
@@ -68,10 +98,11 @@ async def expected_version(
         return None
     if len(accepted) == 1:
         return next(iter(accepted))
-    if accepted:
-        version = await current_version()
-        if version in accepted:
-            return version
+    # Read the task even when no tag can match: a missing task is 404, not 412 (RFC 9110
+    # §13.2.1: a failure found without the precondition takes precedence over it).
+    version = await current_version()
+    if version in accepted:
+        return version
     raise VersionMismatch(task_id)
 
 
@@ -79,9 +110,9 @@ def parse_idempotency_key(header: str | None) -> str | None:
     """The key as sent, or as a structured-field string (``"…"``, the draft's form)."""
     if header is None:
         return None
-    key = header.strip()
-    if len(key) >= 2 and key.startswith('"') and key.endswith('"'):
-        key = key[1:-1]
+    key = header.strip(" \t")
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise MalformedHeader("Idempotency-Key must be 1-255 visible ASCII characters")
+    if len(key) >= 2 and key.startswith('"') and key.endswith('"'):
+        key = key[1:-1]
     return key

@@ -44,6 +44,7 @@ class ProblemType:
 
 VALIDATION = ProblemType("validation-error", 422, "Your request is not valid")
 MALFORMED = ProblemType("malformed-request", 400, "The request could not be read")
+CORS_REJECTED = ProblemType("cors-rejected", 400, "Cross-origin request not allowed")
 UNAUTHORIZED = ProblemType("unauthorized", 401, "Authentication required")
 FORBIDDEN = ProblemType("forbidden", 403, "Forbidden")
 NOT_FOUND = ProblemType("not-found", 404, "Not Found")
@@ -123,8 +124,11 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
 
 async def _on_request_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    if any(item.get("type") == "json_invalid" for item in error.errors()):
-        return problem_response(request, MALFORMED, "the request body is not valid JSON")
+    for item in error.errors():
+        if item.get("type") == "json_invalid":
+            reason = (item.get("ctx") or {}).get("error")
+            detail = "the request body is not valid JSON" + (f": {reason}" if reason else "")
+            return problem_response(request, MALFORMED, detail)
     return problem_response(
         request, VALIDATION, "see errors for what to fix", errors=_validation_errors(error)
     )
@@ -265,6 +269,7 @@ def documented_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "The task kept changing; retry",
         412: "If-Match does not match the task's current ETag",
         413: "Body larger than 64 KiB",
+        415: "Body not sent as application/json",
         422: "Validation error; `errors` lists each field",
         503: "Database unavailable; retry after a moment",
     }

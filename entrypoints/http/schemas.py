@@ -43,10 +43,33 @@ DueDate = Annotated[
     Field(json_schema_extra={"format": "date", "example": "2026-12-31"}),
 ]
 
-# Length limits are checked again by the domain after trimming; these bound the work done
-# on hostile input and document the limits in the schema.
-Title = Annotated[StrictStr, Field(max_length=TITLE_MAX_LENGTH * 4, examples=["Buy milk"])]
-Description = Annotated[StrictStr, Field(max_length=DESCRIPTION_MAX_LENGTH * 4)]
+# The domain checks text (domain/text.py); these patterns publish the same rules in the
+# schema, so clients (and the fuzzer) know what is accepted. Whitespace is what Python's
+# str.strip() removes; control characters (Cc) are refused, except tab, CR and LF in a
+# description. The title's max_length bounds the work done on padding before trimming.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_TITLE_EDGE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NO_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
+_TITLE_CORE = f"{_TITLE_EDGE}(?:{_NO_CONTROL}{{0,{TITLE_MAX_LENGTH - 2}}}{_TITLE_EDGE})?"
+TITLE_PATTERN = f"^[{_SPACE}]*{_TITLE_CORE}[{_SPACE}]*$"
+DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Title = Annotated[
+    StrictStr,
+    Field(
+        max_length=TITLE_MAX_LENGTH * 4,
+        examples=["Buy milk"],
+        description=f"1-{TITLE_MAX_LENGTH} characters once trimmed; no control characters",
+        json_schema_extra={"pattern": TITLE_PATTERN},
+    ),
+]
+Description = Annotated[
+    StrictStr,
+    Field(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        description="No control characters other than tab, CR and LF",
+        json_schema_extra={"pattern": DESCRIPTION_PATTERN},
+    ),
+]
 
 
 def _utc_rfc3339(moment: datetime) -> str:
@@ -82,12 +105,26 @@ def _not_null(value: Any) -> Any:
     return value
 
 
+def _without_null(schema: dict[str, Any]) -> None:
+    """Document an optional field that must not be null as what it accepts: no ``null``
+    branch, no ``default: null`` (omitting the field is what keeps its value)."""
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    schema.pop("default", None)
+
+
+NotNull = Field(json_schema_extra=_without_null)
+
+
 class TaskReplace(_Body):
     """PUT: ``title`` is required; omitted fields keep their value, ``null`` clears."""
 
     title: Title
     description: Description | None = None
-    completed: Annotated[StrictBool | None, AfterValidator(_not_null)] = None
+    completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
 
     def changes(self) -> TaskChanges:
@@ -97,9 +134,9 @@ class TaskReplace(_Body):
 class TaskPatch(_Body):
     """PATCH: any subset of the editable fields."""
 
-    title: Annotated[Title | None, AfterValidator(_not_null)] = None
+    title: Annotated[Title | None, AfterValidator(_not_null), NotNull] = None
     description: Description | None = None
-    completed: Annotated[StrictBool | None, AfterValidator(_not_null)] = None
+    completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
 
     def changes(self) -> TaskChanges:

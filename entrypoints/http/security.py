@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import Depends, Request
-from fastapi.security import HTTPBearer
+from fastapi import Request
 
-from application.ports import Identity, TokenVerifier
+from application.ports import Identity
+from entrypoints.http.dependencies import Verifier
 from entrypoints.http.problems import MissingCredentials
-
-# Declared for OpenAPI's security scheme; the header itself is parsed below so that every
-# failure gets our problem response and WWW-Authenticate challenge.
-bearer_scheme = HTTPBearer(
-    auto_error=False,
-    bearerFormat="JWT",
-    description="The user's JWT from Better Auth (or an HS256 token from `todo-admin token mint`).",
-)
 
 
 def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer <token>`` (RFC 6750 §2.1); OpenAPI declares the
+    scheme (openapi.py). Every failure gets our problem response and challenge."""
     header = request.headers.get("authorization")
     if header is None:
         raise MissingCredentials
@@ -28,12 +21,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-@inject
-async def current_identity(
-    request: Request,
-    _credentials: object = Depends(bearer_scheme),
-    verifier: TokenVerifier = Depends(Provide["token_verifier"]),
-) -> Identity:
+async def current_identity(request: Request, verifier: Verifier) -> Identity:
     identity = await verifier.verify(bearer_token(request))
     request.state.user_id = identity.user_id
     return identity

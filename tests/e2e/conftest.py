@@ -44,9 +44,7 @@ class Api:
         return lambda **extra: {**auth(user_id), **extra}
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"

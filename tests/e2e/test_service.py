@@ -322,3 +322,16 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     assert after.status_code == 200, after.text
     assert [task["title"] for task in after.json()] == ["kept"]
     assert ready.status_code == 200
+
+
+async def test_refused_cors_preflight_is_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.options(
+        "/api/tasks",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/cors-rejected"
+    assert "origin" in body["detail"]
+    assert "access-control-allow-origin" not in response.headers

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Query, Request, Response
-from pydantic import TypeAdapter
 
 from application.errors import AccessDenied
 from application.pagination import decode_cursor, encode_cursor
@@ -16,12 +15,10 @@ from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
 from application.use_cases import GetTask, ListTasks
 from domain.task import Task
 from entrypoints.http.preconditions import etag_of, expected_version, parse_if_match
-from entrypoints.http.schemas import TaskOut
 from entrypoints.http.security import current_identity
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]
 JSON = "application/json"
-_task_list = TypeAdapter(list[TaskOut])
 
 
 async def path_owner(user_id: str, identity: CurrentUser) -> Identity:
@@ -34,42 +31,64 @@ async def path_owner(user_id: str, identity: CurrentUser) -> Identity:
 PathOwner = Annotated[Identity, Depends(path_owner)]
 
 
-@dataclass
-class ListParams:
-    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL
-    sort: Annotated[SortField, Query()] = SortField.CREATED
+async def list_query(
+    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
+    sort: Annotated[SortField, Query()] = SortField.CREATED,
     order: Annotated[
         SortOrder | None,
         Query(description="Default: desc for created/updated, asc for title/due_date"),
-    ] = None
+    ] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Case-insensitive text in title or description"),
-    ] = None
-    limit: Annotated[int, Query(ge=1, le=200)] = 100
+        Query(
+            max_length=200,
+            description="Case-insensitive text in title or description",
+            json_schema_extra={"pattern": "^[^\\x00]*$"},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=1024, description="From the `Link: rel=next` header")
-    ] = None
+    ] = None,
+) -> TaskQuery:
+    query = TaskQuery(status=status, sort=sort, order=order, limit=limit, search=q)
+    if cursor is None:
+        return query
+    return TaskQuery(
+        status=status,
+        sort=sort,
+        order=order,
+        limit=limit,
+        search=q,
+        after=decode_cursor(cursor, query),
+    )
 
-    def query(self) -> TaskQuery:
-        query = TaskQuery(
-            status=self.status, sort=self.sort, order=self.order, limit=self.limit, search=self.q
-        )
-        if self.cursor is None:
-            return query
-        return TaskQuery(
-            status=self.status,
-            sort=self.sort,
-            order=self.order,
-            limit=self.limit,
-            search=self.q,
-            after=decode_cursor(self.cursor, query),
-        )
+
+ListQuery = Annotated[TaskQuery, Depends(list_query)]
+
+
+def task_document(task: Task) -> dict[str, Any]:
+    """The task as the API shows it (``TaskOut`` documents this shape)."""
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "completed": task.completed,
+        "due_date": task.due_date,
+        "user_id": task.user_id,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+    }
+
+
+def dump_json(document: Any) -> bytes:
+    # Timestamps are UTC: written as RFC 3339 with a "Z".
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z)
 
 
 def task_response(task: Task, status_code: int = 200, **headers: str) -> Response:
     return Response(
-        TaskOut.of(task).model_dump_json(),
+        dump_json(task_document(task)),
         status_code=status_code,
         media_type=JSON,
         headers={"ETag": etag_of(task), **headers},
@@ -77,15 +96,14 @@ def task_response(task: Task, status_code: int = 200, **headers: str) -> Respons
 
 
 async def list_response(
-    request: Request, owner: str, params: ListParams, use_case: ListTasks
+    request: Request, owner: str, query: TaskQuery, use_case: ListTasks
 ) -> Response:
-    query = params.query()
     page = await use_case.execute(owner, query)
     headers = {}
     if page.next_position is not None:
         next_url = request.url.include_query_params(cursor=encode_cursor(query, page.next_position))
         headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    body = _task_list.dump_json([TaskOut.of(task) for task in page.items])
+    body = dump_json([task_document(task) for task in page.items])
     return Response(body, media_type=JSON, headers=headers)
 
 

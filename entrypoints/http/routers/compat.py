@@ -7,18 +7,16 @@ caller can reach.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from application.use_cases import (
-    CreateTask,
-    DeleteTask,
-    GetTask,
-    ListTasks,
-    ToggleTaskCompletion,
-    UpdateTask,
+from entrypoints.http.dependencies import (
+    CreateTaskUseCase,
+    DeleteTaskUseCase,
+    GetTaskUseCase,
+    ListTasksUseCase,
+    ToggleTaskCompletionUseCase,
+    UpdateTaskUseCase,
 )
 from entrypoints.http.preconditions import (
     CREATE_DESCRIPTION,
@@ -28,18 +26,20 @@ from entrypoints.http.preconditions import (
 )
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.routers.common import (
-    ListParams,
+    ListQuery,
     PathOwner,
     expected_version_for,
     list_response,
     task_response,
 )
 from entrypoints.http.schemas import TaskCreate, TaskOut, TaskReplace
+from entrypoints.http.strict import StrictRoute
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
     tags=["tasks (compatibility routes)"],
     responses=documented_errors(401, 403, 503),
+    route_class=StrictRoute,
 )
 
 
@@ -49,14 +49,10 @@ router = APIRouter(
     response_model=list[TaskOut],
     responses=documented_errors(422),
 )
-@inject
 async def list_user_tasks(
-    request: Request,
-    identity: PathOwner,
-    params: Annotated[ListParams, Depends()],
-    use_case: ListTasks = Depends(Provide["list_tasks"]),
+    request: Request, identity: PathOwner, query: ListQuery, use_case: ListTasksUseCase
 ) -> Response:
-    return await list_response(request, identity.user_id, params, use_case)
+    return await list_response(request, identity.user_id, query, use_case)
 
 
 @router.post(
@@ -67,12 +63,11 @@ async def list_user_tasks(
     response_model=TaskOut,
     responses=documented_errors(400, 409, 413, 422),
 )
-@inject
 async def create_user_task(
     body: TaskCreate,
     identity: PathOwner,
+    use_case: CreateTaskUseCase,
     idempotency_key: IdempotencyKeyHeader = None,
-    use_case: CreateTask = Depends(Provide["create_task"]),
 ) -> Response:
     task = await use_case.execute(
         identity.user_id, body.new_task(), idempotency_key=parse_idempotency_key(idempotency_key)
@@ -86,11 +81,8 @@ async def create_user_task(
     response_model=TaskOut,
     responses=documented_errors(404, 422),
 )
-@inject
 async def get_user_task(
-    task_id: uuid.UUID,
-    identity: PathOwner,
-    use_case: GetTask = Depends(Provide["get_task"]),
+    task_id: uuid.UUID, identity: PathOwner, use_case: GetTaskUseCase
 ) -> Response:
     return task_response(await use_case.execute(identity.user_id, task_id))
 
@@ -102,14 +94,13 @@ async def get_user_task(
     response_model=TaskOut,
     responses=documented_errors(400, 404, 409, 412, 413, 422),
 )
-@inject
 async def replace_user_task(
     task_id: uuid.UUID,
     body: TaskReplace,
     identity: PathOwner,
+    use_case: UpdateTaskUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: UpdateTask = Depends(Provide["update_task"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(
@@ -125,13 +116,12 @@ async def replace_user_task(
     response_class=Response,
     responses=documented_errors(400, 404, 412, 422),
 )
-@inject
 async def delete_user_task(
     task_id: uuid.UUID,
     identity: PathOwner,
+    use_case: DeleteTaskUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: DeleteTask = Depends(Provide["delete_task"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     await use_case.execute(identity.user_id, task_id, expected_version=version)
@@ -144,13 +134,12 @@ async def delete_user_task(
     response_model=TaskOut,
     responses=documented_errors(400, 404, 409, 412, 422),
 )
-@inject
 async def toggle_user_task(
     task_id: uuid.UUID,
     identity: PathOwner,
+    use_case: ToggleTaskCompletionUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: ToggleTaskCompletion = Depends(Provide["toggle_task_completion"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(identity.user_id, task_id, expected_version=version)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from application.errors import StorageUnavailable
-from application.ports import HealthProbe
+from entrypoints.http.dependencies import Probe
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.schemas import Health
 
@@ -24,8 +23,7 @@ async def healthz() -> Health:
     response_model=Health,
     responses=documented_errors(503),
 )
-@inject
-async def readyz(probe: HealthProbe = Depends(Provide["health_probe"])) -> Health:
+async def readyz(probe: Probe) -> Health:
     if not await probe.is_ready():
         raise StorageUnavailable("readiness check failed")
     return Health(status="ok")

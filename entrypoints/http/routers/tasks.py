@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from application.use_cases import CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask
+from entrypoints.http.dependencies import (
+    CreateTaskUseCase,
+    DeleteTaskUseCase,
+    GetTaskUseCase,
+    ListTasksUseCase,
+    UpdateTaskUseCase,
+)
 from entrypoints.http.preconditions import (
     CREATE_DESCRIPTION,
     IdempotencyKeyHeader,
@@ -18,14 +22,20 @@ from entrypoints.http.preconditions import (
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.routers.common import (
     CurrentUser,
-    ListParams,
+    ListQuery,
     expected_version_for,
     list_response,
     task_response,
 )
 from entrypoints.http.schemas import TaskCreate, TaskOut, TaskPatch, TaskReplace
+from entrypoints.http.strict import StrictRoute
 
-router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=documented_errors(401, 503))
+router = APIRouter(
+    prefix="/api/tasks",
+    tags=["tasks"],
+    responses=documented_errors(401, 503),
+    route_class=StrictRoute,
+)
 
 
 @router.get(
@@ -34,14 +44,10 @@ router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=documented_err
     response_model=list[TaskOut],
     responses=documented_errors(422),
 )
-@inject
 async def list_tasks(
-    request: Request,
-    identity: CurrentUser,
-    params: Annotated[ListParams, Depends()],
-    use_case: ListTasks = Depends(Provide["list_tasks"]),
+    request: Request, identity: CurrentUser, query: ListQuery, use_case: ListTasksUseCase
 ) -> Response:
-    return await list_response(request, identity.user_id, params, use_case)
+    return await list_response(request, identity.user_id, query, use_case)
 
 
 @router.post(
@@ -52,12 +58,11 @@ async def list_tasks(
     response_model=TaskOut,
     responses=documented_errors(400, 409, 413, 422),
 )
-@inject
 async def create_task(
     body: TaskCreate,
     identity: CurrentUser,
+    use_case: CreateTaskUseCase,
     idempotency_key: IdempotencyKeyHeader = None,
-    use_case: CreateTask = Depends(Provide["create_task"]),
 ) -> Response:
     task = await use_case.execute(
         identity.user_id, body.new_task(), idempotency_key=parse_idempotency_key(idempotency_key)
@@ -71,12 +76,7 @@ async def create_task(
     response_model=TaskOut,
     responses=documented_errors(404, 422),
 )
-@inject
-async def get_task(
-    task_id: uuid.UUID,
-    identity: CurrentUser,
-    use_case: GetTask = Depends(Provide["get_task"]),
-) -> Response:
+async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskUseCase) -> Response:
     return task_response(await use_case.execute(identity.user_id, task_id))
 
 
@@ -87,14 +87,13 @@ async def get_task(
     response_model=TaskOut,
     responses=documented_errors(400, 404, 409, 412, 413, 422),
 )
-@inject
 async def replace_task(
     task_id: uuid.UUID,
     body: TaskReplace,
     identity: CurrentUser,
+    use_case: UpdateTaskUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: UpdateTask = Depends(Provide["update_task"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(
@@ -109,14 +108,13 @@ async def replace_task(
     response_model=TaskOut,
     responses=documented_errors(400, 404, 409, 412, 413, 422),
 )
-@inject
 async def patch_task(
     task_id: uuid.UUID,
     body: TaskPatch,
     identity: CurrentUser,
+    use_case: UpdateTaskUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: UpdateTask = Depends(Provide["update_task"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     task = await use_case.execute(
@@ -132,13 +130,12 @@ async def patch_task(
     response_class=Response,
     responses=documented_errors(400, 404, 412, 422),
 )
-@inject
 async def delete_task(
     task_id: uuid.UUID,
     identity: CurrentUser,
+    use_case: DeleteTaskUseCase,
+    get_task: GetTaskUseCase,
     if_match: IfMatch = None,
-    use_case: DeleteTask = Depends(Provide["delete_task"]),
-    get_task: GetTask = Depends(Provide["get_task"]),
 ) -> Response:
     version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
     await use_case.execute(identity.user_id, task_id, expected_version=version)

@@ -1,0 +1,165 @@
+"""The raw baseline: the least a Python service can do for the same work.
+
+A bare ASGI callable, a psycopg async connection pool, HS256 checked with the standard
+library's hmac, and orjson. No framework, no ORM, no validation beyond what the work needs,
+no layers. The full service is measured against this (bench/run.py).
+
+    DATABASE_URL=postgresql://… BETTER_AUTH_SECRET=… uvicorn bench.baseline:app
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+
+SECRET = os.environ["BETTER_AUTH_SECRET"].encode()
+POOL = AsyncConnectionPool(
+    os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://"),
+    min_size=int(os.environ.get("DB_POOL_SIZE", "5")),
+    max_size=int(os.environ.get("DB_POOL_SIZE", "5")) + int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+    open=False,
+    kwargs={"row_factory": tuple_row},
+)
+COLUMNS = "id, title, description, completed, due_date, user_id, created_at, updated_at, version"
+Scope = dict[str, Any]
+
+
+def b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def user_of(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            token = value[7:].decode()
+            header, payload, signature = token.split(".")
+            expected = hmac.new(SECRET, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(expected, b64decode(signature)):
+                return None
+            claims = orjson.loads(b64decode(payload))
+            if claims["exp"] < time.time():
+                return None
+            return str(claims["sub"])
+    return None
+
+
+def task_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "title": row[1],
+        "description": row[2],
+        "completed": row[3],
+        "due_date": row[4],
+        "user_id": row[5],
+        "created_at": row[6],
+        "updated_at": row[7],
+    }
+
+
+async def read_body(receive: Any) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+async def respond(send: Any, status: int, body: bytes, etag: int | None = None) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if etag is not None:
+        headers.append((b"etag", f'"{etag}"'.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope: Scope, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await POOL.open()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await POOL.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    user = user_of(scope)
+    if user is None:
+        await respond(send, 401, b'{"status":401}')
+        return
+    method, path = scope["method"], scope["path"]
+    if path == "/api/tasks" and method == "GET":
+        await list_tasks(send, user)
+    elif path == "/api/tasks" and method == "POST":
+        await create_task(send, user, orjson.loads(await read_body(receive)))
+    elif path.startswith("/api/tasks/") and method == "GET":
+        await get_task(send, user, uuid.UUID(path[11:]))
+    elif path.startswith("/api/tasks/") and method == "PATCH":
+        await patch_task(send, user, uuid.UUID(path[11:]), orjson.loads(await read_body(receive)))
+    else:
+        await respond(send, 404, b'{"status":404}')
+
+
+async def list_tasks(send: Any, user: str) -> None:
+    async with POOL.connection() as conn:
+        cursor = await conn.execute(
+            f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s "
+            "ORDER BY created_at DESC, id DESC LIMIT 51",
+            (user,),
+        )
+        rows = await cursor.fetchall()
+    await respond(send, 200, orjson.dumps([task_json(row) for row in rows[:50]]))
+
+
+async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
+    async with POOL.connection() as conn:
+        cursor = await conn.execute(
+            f"SELECT {COLUMNS} FROM tasks WHERE id = %s AND user_id = %s",
+            (task_id, user),
+        )
+        row = await cursor.fetchone()
+    if row is None:
+        await respond(send, 404, b'{"status":404}')
+        return
+    await respond(send, 200, orjson.dumps(task_json(row)), etag=row[8])
+
+
+async def create_task(send: Any, user: str, body: dict[str, Any]) -> None:
+    title = str(body["title"]).strip()
+    now = datetime.now(UTC)
+    task_id = uuid.uuid4()
+    async with POOL.connection() as conn:
+        await conn.execute(
+            "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
+            "created_at, updated_at, version, title_key, description_key) "
+            "VALUES (%s, %s, %s, NULL, false, NULL, %s, %s, 1, %s, NULL)",
+            (task_id, user, title, now, now, title.casefold()),
+        )
+    row = (task_id, title, None, False, None, user, now, now, 1)
+    await respond(send, 201, orjson.dumps(task_json(row)), etag=1)
+
+
+async def patch_task(send: Any, user: str, task_id: uuid.UUID, body: dict[str, Any]) -> None:
+    title = str(body["title"]).strip()
+    async with POOL.connection() as conn:
+        cursor = await conn.execute(
+            "UPDATE tasks SET title = %s, title_key = %s, updated_at = %s, version = version + 1 "
+            f"WHERE id = %s AND user_id = %s RETURNING {COLUMNS}",
+            (title, title.casefold(), datetime.now(UTC), task_id, user),
+        )
+        row = await cursor.fetchone()
+    if row is None:
+        await respond(send, 404, b'{"status":404}')
+        return
+    await respond(send, 200, orjson.dumps(task_json(row)), etag=row[8])

@@ -1,0 +1,625 @@
+"""The operators' commands of ``todo-admin`` (tasks list/export/import/seed, users purge,
+stats) through Typer's runner and the real container, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from application.use_cases import NewTask
+from entrypoints.cli.errors import ExitCode
+from entrypoints.cli.main import app
+from entrypoints.container import build_container, close_container
+from entrypoints.http.schemas import TaskOut
+from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.e2e.conftest import SECRET, make_settings
+
+UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/x"
+# Everything Settings reads that could change a command's outcome, so that a developer's
+# .env (which pydantic-settings also reads) cannot: environment variables win over it.
+NEUTRAL_ENVIRONMENT = {
+    "BETTER_AUTH_SECRET": SECRET,
+    "BETTER_AUTH_URL": "",
+    "JWT_ISSUER": "",
+    "JWT_AUDIENCE": "",
+    "JWT_JWKS_URL": "",
+    "LOG_LEVEL": "WARNING",
+}
+
+runner = CliRunner()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """The module's migrated database (tests use their own user ids)."""
+    return str(request.getfixturevalue(f"{backend}_url"))
+
+
+@pytest.fixture
+def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, for store-wide results (stats)."""
+    if backend == "sqlite":
+        with fresh_sqlite_database(tmp_path) as url:
+            yield url
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    monkeypatch.chdir(tmp_path)
+    for name, value in NEUTRAL_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
+    return monkeypatch
+
+
+@pytest.fixture
+def db(cli_env: pytest.MonkeyPatch, database_url: str) -> str:
+    cli_env.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def user() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> Result:
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    return result
+
+
+def assert_clean_failure(result: Result, exit_code: int) -> str:
+    """Exit code as documented, one ``todo-admin: error:`` line on stderr, no traceback."""
+    assert result.exit_code == exit_code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("todo-admin: error: ")
+    return lines[0]
+
+
+def listed(user: str, *options: str) -> list[dict[str, Any]]:
+    result = ok(invoke("tasks", "list", "--user", user, "--json", *options))
+    items: list[dict[str, Any]] = json.loads(result.stdout)
+    return items
+
+
+def export_document(user: str, path: Path) -> dict[str, Any]:
+    ok(invoke("tasks", "export", "--user", user, "--output", str(path)))
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def write_export(path: Path, tasks: list[dict[str, Any]], **header: Any) -> Path:
+    document = {"format": "todo-api.tasks", "version": 1, **header, "tasks": tasks}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def seed(user: str, count: int) -> None:
+    ok(invoke("tasks", "seed", "--user", user, "--count", str(count), "--seed", "1"))
+
+
+def create_with_idempotency_key(database_url: str, user: str, key: str) -> None:
+    async def create() -> None:
+        container = build_container(make_settings(database_url))
+        try:
+            await container.create_task().execute(
+                user, NewTask(title="with a key"), idempotency_key=key
+            )
+        finally:
+            await close_container(container)
+
+    asyncio.run(create())
+
+
+# --- tasks list -----------------------------------------------------------------------------
+
+
+def test_list_of_a_user_without_tasks_is_empty_not_an_error(db: str, user: str) -> None:
+    table = ok(invoke("tasks", "list", "--user", user))
+    assert table.stdout == ""
+    assert "0 tasks" in table.stderr
+    assert listed(user) == []
+
+
+def test_list_pages_through_every_task_in_the_apis_shape(db: str, user: str) -> None:
+    seed(user, 230)  # more than one page of ListTasks (200)
+    items = listed(user)
+    assert len(items) == 230
+    assert len({item["id"] for item in items}) == 230
+    # Newest first, like GET /api/tasks.
+    created = [item["created_at"] for item in items]
+    assert created == sorted(created, reverse=True)
+    for item in items:
+        assert item["user_id"] == user
+        # Exactly what the HTTP API would serialize: same keys, order and formats.
+        assert TaskOut.model_validate(item).model_dump(mode="json") == item
+        assert list(item) == list(TaskOut.model_fields)
+        assert item["created_at"].endswith("Z")
+
+
+def test_list_filters_by_status(db: str, user: str) -> None:
+    seed(user, 60)
+    everything = listed(user)
+    done = listed(user, "--status", "completed")
+    pending = listed(user, "--status", "PENDING")
+    assert done
+    assert pending
+    assert all(item["completed"] for item in done)
+    assert not any(item["completed"] for item in pending)
+    assert {i["id"] for i in done} | {i["id"] for i in pending} == {i["id"] for i in everything}
+
+
+def test_list_shows_a_readable_table(db: str, user: str, tmp_path: Path) -> None:
+    long_title = "A very long title " * 10
+    file = write_export(
+        tmp_path / "in.json",
+        [
+            {"title": long_title.strip(), "completed": True, "due_date": "2025-03-01"},
+            {"title": "Short one"},
+        ],
+    )
+    ok(invoke("tasks", "import", "--user", user, str(file)))
+    result = ok(invoke("tasks", "list", "--user", user))
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["ID", "DONE", "DUE", "TITLE"]
+    assert len(rows) == 2
+    by_title = {row[56:]: row for row in rows}
+    assert by_title["Short one"][38:41] == "[ ]"
+    truncated = next(title for title in by_title if title.startswith("A very long"))
+    assert len(truncated) == 60
+    assert truncated.endswith("…")
+    assert "[x]" in by_title[truncated]
+    assert "2025-03-01" in by_title[truncated]
+    assert "2 tasks" in result.stderr
+
+
+# --- tasks export / import ------------------------------------------------------------------
+
+
+def test_export_writes_the_documented_format(db: str, user: str, tmp_path: Path) -> None:
+    seed(user, 12)
+    document = export_document(user, tmp_path / "out.json")
+    assert list(document) == ["format", "version", "user_id", "exported_at", "tasks", "count"]
+    assert (document["format"], document["version"], document["user_id"]) == (
+        "todo-api.tasks",
+        1,
+        user,
+    )
+    assert document["exported_at"].endswith("Z")
+    assert document["count"] == len(document["tasks"]) == 12
+    first = document["tasks"][0]
+    assert set(first) == {
+        "id",
+        "title",
+        "description",
+        "completed",
+        "due_date",
+        "created_at",
+        "updated_at",
+        "version",
+    }
+    created = [task["created_at"] for task in document["tasks"]]
+    assert created == sorted(created)  # oldest first
+    assert (tmp_path / "out.json").stat().st_mode & 0o077 == 0  # private to its owner
+
+
+def test_export_of_a_user_without_tasks_is_an_empty_export(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    document = export_document(user, tmp_path / "empty.json")
+    assert document["tasks"] == []
+    assert document["count"] == 0
+
+
+def test_export_to_stdout(db: str, user: str) -> None:
+    seed(user, 3)
+    result = ok(invoke("tasks", "export", "--user", user, "--output", "-"))
+    assert len(json.loads(result.stdout)["tasks"]) == 3
+    assert "exported 3 tasks" in result.stderr
+
+
+def test_export_purge_import_gives_the_user_the_same_tasks(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    seed(user, 40)
+    special = write_export(
+        tmp_path / "special.json",
+        [
+            {
+                "title": "Ünïcödé — 漢字 🎉",
+                "description": "line one\nline two\ttabbed",
+                "completed": True,
+                "due_date": "2025-12-31",
+                "created_at": "2025-01-02T03:04:05.678901Z",
+                "updated_at": "2025-01-03T00:00:00+02:00",
+                "version": 5,
+            },
+            {"title": "x" * 200, "description": "y" * 1000},
+        ],
+    )
+    ok(invoke("tasks", "import", "--user", user, str(special)))
+    before = listed(user)
+    export = tmp_path / "backup.json"
+    exported = export_document(user, export)
+
+    purged = ok(invoke("users", "purge", "--user", user, "--yes"))
+    assert "erased 42 tasks" in purged.stdout
+    assert listed(user) == []
+
+    imported = ok(invoke("tasks", "import", "--user", user, str(export)))
+    assert "imported 42 tasks" in imported.stdout
+    after = listed(user)
+    assert after == before  # ids, titles, descriptions, completion, due dates, timestamps
+    again = export_document(user, tmp_path / "again.json")
+    assert again["tasks"] == exported["tasks"]  # versions too
+
+
+def test_import_from_stdin(db: str, user: str, tmp_path: Path) -> None:
+    data = json.dumps(
+        {"format": "todo-api.tasks", "version": 1, "tasks": [{"title": "from a pipe"}]}
+    )
+    result = ok(invoke("tasks", "import", "--user", user, "-", stdin=data.encode()))
+    assert "imported 1 tasks" in result.stdout
+    assert [item["title"] for item in listed(user)] == ["from a pipe"]
+
+
+def test_importing_the_same_file_twice_fails_and_changes_nothing(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    seed(user, 5)
+    export = tmp_path / "out.json"
+    export_document(user, export)
+    before = listed(user)
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(export)), ExitCode.INVALID_DATA
+    )
+    assert "tasks[0].id" in line
+    assert "already exists for this user" in line
+    assert "nothing was imported" in line
+    assert listed(user) == before
+
+
+def test_importing_another_users_export_needs_new_ids(db: str, user: str, tmp_path: Path) -> None:
+    seed(user, 4)
+    export = tmp_path / "out.json"
+    export_document(user, export)
+    other = f"{user}-copy"
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", other, str(export)), ExitCode.INVALID_DATA
+    )
+    assert "belongs to another user" in line
+    assert "--new-ids" in line
+    assert listed(other) == []
+
+    copied = ok(invoke("tasks", "import", "--user", other, "--new-ids", str(export)))
+    assert f"exported from user {user}" in copied.stdout
+    originals, copies = listed(user), listed(other)
+    assert {i["id"] for i in originals}.isdisjoint(i["id"] for i in copies)
+
+    def content(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        keys = ("title", "description", "completed", "due_date", "created_at", "updated_at")
+        return sorted((tuple(item[k] for k in keys) for item in items), key=str)
+
+    assert content(copies) == content(originals)
+
+
+BAD_RECORDS = [
+    ({"title": "   "}, "tasks[2].title", "must not be blank"),
+    ({"title": 42}, "tasks[2].title", "must be a string"),
+    ({"description": "x"}, "tasks[2].title", "is required"),
+    ({"title": "t", "due_date": "2025-02-30"}, "tasks[2].due_date", "YYYY-MM-DD"),
+    ({"title": "t", "completed": "yes"}, "tasks[2].completed", "true or false"),
+    ({"title": "t", "created_at": "2025-01-01T00:00:00"}, "tasks[2].created_at", "RFC 3339"),
+    ({"title": "t", "id": "not-a-uuid"}, "tasks[2].id", "UUID"),
+    ({"title": "t", "owner": "x"}, "tasks[2].owner", "not a field"),
+    ({"title": "t", "version": 0}, "tasks[2].version", "positive"),
+    ({"title": "t", "description": ["a"]}, "tasks[2].description", "string or null"),
+    (
+        {
+            "title": "t",
+            "created_at": "2025-01-02T00:00:00Z",
+            "updated_at": "2025-01-01T00:00:00Z",
+        },
+        "tasks[2].updated_at",
+        "before created_at",
+    ),
+]
+
+
+@pytest.mark.parametrize(("record", "where", "message"), BAD_RECORDS)
+def test_one_bad_record_imports_nothing_and_names_the_record_and_field(
+    db: str, user: str, tmp_path: Path, record: dict[str, Any], where: str, message: str
+) -> None:
+    tasks: list[Any] = [{"title": f"good {i}"} for i in range(4)]
+    tasks.insert(2, record)
+    file = write_export(tmp_path / "bad.json", tasks)
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
+    )
+    assert f"{where}: " in line
+    assert message in line
+    assert "nothing was imported" in line
+    assert listed(user) == []
+
+
+def test_a_bad_record_after_many_good_ones_imports_nothing(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    tasks: list[Any] = [{"title": f"good {i}"} for i in range(2500)]  # several batches
+    tasks.append({"title": ""})
+    file = write_export(tmp_path / "late.json", tasks)
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
+    )
+    assert "tasks[2500].title" in line
+    assert listed(user) == []
+
+
+def test_a_truncated_export_imports_nothing(db: str, user: str, tmp_path: Path) -> None:
+    seed(user, 30)
+    export = tmp_path / "out.json"
+    export_document(user, export)
+    truncated = tmp_path / "truncated.json"
+    truncated.write_bytes(export.read_bytes()[: export.stat().st_size // 2])
+    target = f"{user}-restore"
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", target, "--new-ids", str(truncated)),
+        ExitCode.INVALID_DATA,
+    )
+    assert "not valid JSON" in line
+    assert listed(target) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not valid JSON"),
+        (b"this is not json", "not valid JSON"),
+        (b"[]", "must be a JSON object"),
+        (b'{"format": "something-else", "version": 1, "tasks": []}', "'format' is"),
+        (b'{"format": "todo-api.tasks", "version": 2, "tasks": []}', "unsupported version 2"),
+        (b'{"version": 1, "tasks": []}', "'format' must come before 'tasks'"),
+        (b'{"format": "todo-api.tasks", "version": 1}', "no 'tasks' array"),
+        (b'{"format": "todo-api.tasks", "version": 1, "tasks": {}}', "must be an array"),
+        (b'{"format": "todo-api.tasks", "version": 1, "tasks": [], "extra": 1}', "'extra'"),
+        (b'{"format": "todo-api.tasks", "version": 1, "tasks": [1]}', "tasks[0]: must be"),
+        (
+            b'{"format": "todo-api.tasks", "version": 1, "tasks": [], "count": 3}',
+            "'count' is 3",
+        ),
+        (b'{"format": "todo-api.tasks", "version": 1, "tasks": []} []', "not valid JSON"),
+    ],
+)
+def test_a_file_that_is_not_an_export_is_refused(
+    db: str, user: str, tmp_path: Path, content: bytes, message: str
+) -> None:
+    file = tmp_path / "input.json"
+    file.write_bytes(content)
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
+    )
+    assert message in line
+    assert str(file) in line
+    assert listed(user) == []
+
+
+def test_importing_a_missing_file_is_not_found(db: str, user: str, tmp_path: Path) -> None:
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(tmp_path / "nope.json")),
+        ExitCode.NOT_FOUND,
+    )
+    assert "nope.json does not exist" in line
+
+
+def test_export_into_a_missing_directory_is_not_found(db: str, user: str, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-dir" / "out.json"
+    line = assert_clean_failure(
+        invoke("tasks", "export", "--user", user, "--output", str(target)), ExitCode.NOT_FOUND
+    )
+    assert "does not exist" in line
+    assert not target.parent.exists()
+
+
+def test_a_failed_export_leaves_an_existing_file_alone(
+    cli_env: pytest.MonkeyPatch, user: str, tmp_path: Path
+) -> None:
+    cli_env.setenv("DATABASE_URL", UNREACHABLE_POSTGRES)
+    target = tmp_path / "out.json"
+    target.write_text("previous export")
+    assert_clean_failure(
+        invoke("tasks", "export", "--user", user, "--output", str(target)), ExitCode.DATABASE
+    )
+    assert target.read_text() == "previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no partial file left
+
+
+def test_progress_is_shown_on_stderr_for_large_files(
+    cli_env: pytest.MonkeyPatch, sqlite_url: str, user: str, tmp_path: Path
+) -> None:
+    cli_env.setenv("DATABASE_URL", sqlite_url)
+    seed(user, 10_500)
+    export = tmp_path / "big.json"
+    exported = ok(invoke("tasks", "export", "--user", user, "--output", str(export)))
+    assert "exported 10,000 tasks…" in exported.stderr
+    imported = ok(invoke("tasks", "import", "--user", f"{user}-2", "--new-ids", str(export)))
+    assert "imported 10,000 tasks…" in imported.stderr
+    assert "imported 10,500 tasks" in imported.stdout
+
+
+# --- users purge ----------------------------------------------------------------------------
+
+
+def test_purge_without_yes_refuses_and_changes_nothing(db: str, user: str) -> None:
+    seed(user, 3)
+    line = assert_clean_failure(invoke("users", "purge", "--user", user), ExitCode.REFUSED)
+    assert "--yes" in line
+    assert "nothing was changed" in line
+    assert len(listed(user)) == 3
+
+
+def test_purge_erases_the_users_tasks_and_idempotency_keys_only(db: str, user: str) -> None:
+    seed(user, 5)
+    create_with_idempotency_key(db, user, "key-1")
+    create_with_idempotency_key(db, user, "key-2")
+    other = f"{user}-other"
+    seed(other, 2)
+    create_with_idempotency_key(db, other, "key-1")
+
+    result = ok(invoke("users", "purge", "--user", user, "--yes"))
+    assert result.stdout.strip() == (f"erased 7 tasks and 2 idempotency keys of user {user}")
+    assert listed(user) == []
+    assert len(listed(other)) == 3
+    # The other user's key survived: a retry with it creates nothing new.
+    create_with_idempotency_key(db, other, "key-1")
+    assert len(listed(other)) == 3
+    # The purged user's key is gone: the same key now creates a task.
+    create_with_idempotency_key(db, user, "key-1")
+    assert len(listed(user)) == 1
+
+
+def test_purging_a_user_without_data_succeeds_and_erases_nothing(db: str, user: str) -> None:
+    result = ok(invoke("users", "purge", "--user", user, "--yes"))
+    assert "erased 0 tasks and 0 idempotency keys" in result.stdout
+
+
+# --- stats ----------------------------------------------------------------------------------
+
+
+def test_stats_count_users_tasks_and_the_largest_users(
+    cli_env: pytest.MonkeyPatch, fresh_database_url: str
+) -> None:
+    cli_env.setenv("DATABASE_URL", fresh_database_url)
+    empty = json.loads(ok(invoke("stats", "--json")).stdout)
+    assert empty == {
+        "users": 0,
+        "tasks": 0,
+        "completed": 0,
+        "completed_ratio": None,
+        "largest_users": [],
+    }
+    for i in range(12):
+        seed(f"user-{i:02}", 1 + i)
+    stats = json.loads(ok(invoke("stats", "--json")).stdout)
+    assert (stats["users"], stats["tasks"]) == (12, sum(range(1, 13)))
+    assert 0 < stats["completed"] < stats["tasks"]
+    assert stats["completed_ratio"] == round(stats["completed"] / stats["tasks"], 4)
+    assert stats["largest_users"] == [
+        {"user_id": f"user-{i:02}", "tasks": 1 + i} for i in range(11, 1, -1)
+    ]
+    text = ok(invoke("stats")).stdout
+    assert "users      12" in text
+    assert "tasks      78" in text
+    assert "%)" in text
+    assert text.splitlines()[4].split() == ["12", "user-11"]
+    top = json.loads(ok(invoke("stats", "--json", "--top", "2")).stdout)
+    assert len(top["largest_users"]) == 2
+
+
+# --- tasks seed -----------------------------------------------------------------------------
+
+
+def test_seed_adds_varied_demo_tasks(db: str, user: str) -> None:
+    result = ok(invoke("tasks", "seed", "--user", user, "--count", "150"))
+    assert result.stdout.strip() == f"added 150 demo tasks to user {user}"
+    items = listed(user)
+    assert len(items) == 150
+    assert any(item["completed"] for item in items)
+    assert any(not item["completed"] for item in items)
+    assert any(item["due_date"] for item in items)
+    assert any(item["description"] for item in items)
+    assert len({item["title"] for item in items}) > 50
+    assert len({item["created_at"][:7] for item in items}) >= 3  # spread over months
+
+
+# --- failures common to every command -------------------------------------------------------
+
+EVERY_COMMAND = [
+    ["tasks", "list", "--user", "u"],
+    ["tasks", "export", "--user", "u", "--output", "out.json"],
+    ["tasks", "seed", "--user", "u", "--count", "3"],
+    ["users", "purge", "--user", "u", "--yes"],
+    ["stats"],
+]
+
+
+@pytest.mark.parametrize("args", EVERY_COMMAND)
+def test_an_unreachable_database_is_exit_4_with_one_line(
+    cli_env: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    cli_env.setenv("DATABASE_URL", UNREACHABLE_POSTGRES)
+    line = assert_clean_failure(invoke(*args), ExitCode.DATABASE)
+    assert "database is unavailable" in line
+
+
+def test_an_unreachable_database_fails_an_import_with_one_line(
+    cli_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cli_env.setenv("DATABASE_URL", UNREACHABLE_POSTGRES)
+    file = write_export(tmp_path / "in.json", [{"title": "t"}])
+    assert_clean_failure(invoke("tasks", "import", "--user", "u", str(file)), ExitCode.DATABASE)
+
+
+@pytest.mark.parametrize("args", EVERY_COMMAND)
+def test_a_database_without_schema_says_to_migrate(
+    cli_env: pytest.MonkeyPatch, backend: str, tmp_path: Path, args: list[str]
+) -> None:
+    with (
+        fresh_sqlite_database(tmp_path, migrate=False)
+        if backend == "sqlite"
+        else fresh_postgres_database(migrate=False)
+    ) as url:
+        cli_env.setenv("DATABASE_URL", url)
+        line = assert_clean_failure(invoke(*args), ExitCode.DATABASE)
+    assert "todo-admin db upgrade" in line
+
+
+def test_a_bad_database_url_is_a_configuration_error(cli_env: pytest.MonkeyPatch) -> None:
+    cli_env.setenv("DATABASE_URL", "mysql://localhost/x")
+    assert_clean_failure(invoke("stats"), ExitCode.CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["tasks", "list"], "Missing option '--user'"),
+        (["tasks", "list", "--user", ""], "must not be empty"),
+        (["tasks", "list", "--user", "u", "--status", "done"], "'--status'"),
+        (["tasks", "export", "--user", "u"], "Missing option '--output'"),
+        (["tasks", "import", "--user", "u"], "Missing argument"),
+        (["tasks", "seed", "--user", "u", "--count", "0"], "'--count'"),
+        (["tasks", "seed", "--user", "u", "--count", "many"], "'--count'"),
+        (["users", "purge"], "Missing option '--user'"),
+        (["stats", "--top", "-1"], "'--top'"),
+        (["tasks", "frobnicate"], "No such command"),
+        (["stats", "--verbose"], "No such option"),
+    ],
+)
+def test_bad_arguments_are_exit_2_with_one_line(
+    cli_env: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    line = assert_clean_failure(invoke(*args), ExitCode.USAGE)
+    assert message in line
+    assert "--help" in line
