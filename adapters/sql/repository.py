@@ -83,7 +83,13 @@ class SqlTaskRepository:
         rows: list[sa.Row[Any]] = []
         for page in list_statements(owner, query):
             parameters = {**page.parameters, "limit": query.limit - len(rows)}
-            rows += (await self._execute(page.statement, parameters)).all()
+            found = (await self._execute(page.statement, parameters)).all()
+            if rows:
+                # A second statement (undated tasks after dated ones) runs on a newer
+                # snapshot: a task whose due date was just cleared must not appear twice.
+                seen = {row[0] for row in rows}
+                found = [row for row in found if row[0] not in seen]
+            rows += found
             if len(rows) >= query.limit:
                 break
         return [to_task(row) for row in rows]

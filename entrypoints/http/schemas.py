@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from application.use_cases import NewTask
-from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task, TaskChanges
+from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskChanges
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -157,19 +157,6 @@ class TaskOut(BaseModel):
     user_id: str
     created_at: Timestamp
     updated_at: Timestamp
-
-    @classmethod
-    def of(cls, task: Task) -> TaskOut:
-        return cls(
-            id=task.id,
-            title=task.title,
-            description=task.description,
-            completed=task.completed,
-            due_date=task.due_date,
-            user_id=task.user_id,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
-        )
 
 
 class FieldError(BaseModel):
