@@ -155,16 +155,18 @@ def ping_idle_connections(
         recent = time.monotonic() - checked_in_at < idle_seconds
         if recent and checked_in_at > _timed_out_at.get(sync_engine, float("-inf")):
             return
-        fd = dbapi_connection.driver_connection.pgconn.socket
-        deadline = asyncio.get_running_loop().call_later(ping_timeout_seconds, _shut_down, fd)
+        deadline: asyncio.TimerHandle | None = None
         try:
+            fd = dbapi_connection.driver_connection.pgconn.socket  # raises if already closed
+            deadline = asyncio.get_running_loop().call_later(ping_timeout_seconds, _shut_down, fd)
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
         except Exception as error:
             raise sa.exc.InvalidatePoolError("pooled connection failed its ping") from error
         finally:
-            deadline.cancel()
+            if deadline is not None:
+                deadline.cancel()
 
 
 def _shut_down(fd: int) -> None:
