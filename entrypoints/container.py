@@ -199,7 +199,7 @@ def build_container(settings: Settings | None = None) -> Container:
 
 
 async def close_container(container: Container) -> None:
-    """Release pooled connections (only if the engine was ever created)."""
+    """Release the pools' connections (an engine never used holds none)."""
     if storage_kind(container.settings()) == "sql":
         await container.engine().dispose()
         await container.read_engine().dispose()

@@ -22,8 +22,8 @@ from domain.task import Task
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, session: Transaction, timer: OperationTimer | None = None) -> None:
-        self._session = session
+    def __init__(self, transaction: Transaction, timer: OperationTimer | None = None) -> None:
+        self._transaction = transaction
         self._timer = timer or OperationTimer(None)
 
     @storage_errors
@@ -35,7 +35,7 @@ class SqlIdempotencyRepository:
             col(IdempotencyKeyRow.key) == key,
             col(IdempotencyKeyRow.created_at) > as_utc(created_after),
         )
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         row = (await connection.execute(statement)).first()
         if row is None:
             return None
@@ -49,7 +49,7 @@ class SqlIdempotencyRepository:
 
     @storage_errors
     async def add(self, record: IdempotencyRecord) -> None:
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         statement = sa.insert(IdempotencyKeyRow).values(
             user_id=record.owner,
             key=record.key,
@@ -67,7 +67,7 @@ class SqlIdempotencyRepository:
 
     @storage_errors
     async def remove_expired(self, owner: str, *, created_before: datetime) -> int:
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         result = await connection.execute(
             sa.delete(IdempotencyKeyRow).where(
                 col(IdempotencyKeyRow.user_id) == owner,
@@ -78,7 +78,7 @@ class SqlIdempotencyRepository:
 
     @storage_errors
     async def remove_all(self, owner: str) -> int:
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         result = await connection.execute(
             sa.delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.user_id) == owner)
         )

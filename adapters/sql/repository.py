@@ -57,16 +57,16 @@ _DELETE_AT_VERSION = sa.delete(_TASKS).where(_THIS_TASK, _AT_VERSION)
 
 
 class SqlTaskRepository:
-    def __init__(self, session: Transaction, timer: OperationTimer | None = None) -> None:
-        self._session = session
+    def __init__(self, transaction: Transaction, timer: OperationTimer | None = None) -> None:
+        self._transaction = transaction
         self._timer = timer or OperationTimer(None)
 
     async def _execute(
         self, statement: sa.Executable, parameters: dict[str, Any] | None = None
     ) -> sa.CursorResult[Any]:
-        # Statements go straight to the session's connection (and transaction): rows come
+        # Statements go straight to the unit of work's connection (and transaction): rows come
         # back as plain tuples, with no ORM identity map or instance state to build.
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         return await connection.execute(statement, parameters)
 
     @storage_errors
@@ -121,10 +121,10 @@ class SqlTaskRepository:
     @storage_errors
     async def add_many(self, tasks: Sequence[Task]) -> None:
         """One batch: ``COPY … FROM STDIN`` on PostgreSQL (the fastest bulk load, inside
-        the session's transaction), a multi-row ``INSERT`` elsewhere."""
+        the unit of work's transaction), a multi-row ``INSERT`` elsewhere."""
         if not tasks:
             return
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         if connection.dialect.name == "postgresql":
             await _copy_rows(connection, tasks)
             return
@@ -142,7 +142,7 @@ class SqlTaskRepository:
         statement = sa.select(col(TaskRow.id), col(TaskRow.user_id)).where(
             col(TaskRow.id).in_(list(task_ids))
         )
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         rows = (await connection.execute(statement)).all()
         return {task_id: owner for task_id, owner in rows}
 
@@ -160,7 +160,7 @@ class SqlTaskRepository:
             sa.func.count(sa.distinct(user_id)),
             sa.func.coalesce(sa.func.sum(completed), 0),
         ).select_from(TaskRow)
-        connection = await self._session.connection()
+        connection = await self._transaction.connection()
         tasks, owners, done = (await connection.execute(totals)).one()
         per_owner = sa.func.count().label("tasks")
         largest = (

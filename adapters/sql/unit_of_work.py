@@ -34,16 +34,16 @@ class SqlUnitOfWork:
         self._engine = engine
         self._gate = gate
         self._operation_timeout = operation_timeout
-        self._session: Transaction | None = None
+        self._transaction: Transaction | None = None
         self._timer = OperationTimer(None)
 
     async def __aenter__(self) -> Self:
-        self._session = Transaction(self._engine, self._gate)
+        self._transaction = Transaction(self._engine, self._gate)
         self._timer = OperationTimer(
             self._operation_timeout, on_timeout=lambda: report_timeout(self._engine)
         )
-        self.tasks = SqlTaskRepository(self._session, self._timer)
-        self.idempotency = SqlIdempotencyRepository(self._session, self._timer)
+        self.tasks = SqlTaskRepository(self._transaction, self._timer)
+        self.idempotency = SqlIdempotencyRepository(self._transaction, self._timer)
         return self
 
     async def __aexit__(
@@ -52,16 +52,16 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
             return
         timer = self._timer
         try:
             if timer.unfinished is None:
-                await timer.run(_end, session)
+                await timer.run(_end, transaction)
                 return
         except Exception as error:
-            # The session is gone with its connection; the pool discards it. Report the
+            # The transaction is gone with its connection; the pool discards it. Report the
             # outage unless an error is already on its way out.
             if exc is None and (is_unavailable(error) or timer.unfinished is not None):
                 raise StorageUnavailable("the database is unavailable") from error
@@ -69,28 +69,28 @@ class SqlUnitOfWork:
                 raise
         finally:
             if timer.unfinished is not None:
-                # An operation overran and is still winding down on this session: never use
+                # An operation overran and is still winding down on this transaction: never use
                 # it again here; drop its connection once the operation has stopped.
-                in_background(_discard(session, timer.unfinished))
+                in_background(_discard(transaction, timer.unfinished))
         if exc is None:
             raise StorageUnavailable("the database did not answer in time")
 
     async def commit(self) -> None:
-        assert self._session is not None, "commit() outside 'async with'"
+        assert self._transaction is not None, "commit() outside 'async with'"
         async with unavailable_as_storage_error():
-            await self._timer.run(self._session.commit)
+            await self._timer.run(self._transaction.commit)
 
 
-async def _end(session: Transaction) -> None:
-    await session.close()
+async def _end(transaction: Transaction) -> None:
+    await transaction.close()
 
 
-async def _discard(session: Transaction, unfinished: asyncio.Task[object]) -> None:
+async def _discard(transaction: Transaction, unfinished: asyncio.Task[object]) -> None:
     with contextlib.suppress(BaseException):
         async with asyncio.timeout(60):
             await unfinished
     try:
         async with asyncio.timeout(10):
-            await session.invalidate()
+            await transaction.invalidate()
     except Exception as error:
-        logger.debug("discarding a timed-out session failed: %r", error)
+        logger.debug("discarding a timed-out transaction failed: %r", error)

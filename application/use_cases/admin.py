@@ -2,7 +2,7 @@
 
 Bulk work is streamed: exports read keyset pages and hand tasks out one by one; imports and
 seeds write in batches. Each import or seed is one unit of work, so it lands whole or not
-at all; an export reads each page in its own short transaction.
+at all; an export reads each page with its own short read (one statement).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class ExportTasks:
     so memory stays flat whatever the owner's task count. An owner without tasks (or one the
     store never heard of: users live in the identity provider) simply has none.
 
-    Each page is its own short transaction: the export is not a snapshot. A task created or
+    Each page is its own short read: the export is not a snapshot. A task created or
     deleted meanwhile may or may not appear, but no task appears twice and none that stays
     unchanged is missed.
     """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from domain.task import Task
 
@@ -14,21 +13,6 @@ TABLE_HEADER = f"{'ID':<36}  {'DONE':<4}  {'DUE':<10}  TITLE"
 def rfc3339(moment: datetime) -> str:
     """RFC 3339 in UTC with ``Z``, as the HTTP API writes timestamps."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def task_json(task: Task) -> dict[str, Any]:
-    """A task as the HTTP API returns it (``entrypoints.http.schemas.TaskOut``): same fields,
-    same order, same formats."""
-    return {
-        "id": str(task.id),
-        "title": task.title,
-        "description": task.description,
-        "completed": task.completed,
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "user_id": task.user_id,
-        "created_at": rfc3339(task.created_at),
-        "updated_at": rfc3339(task.updated_at),
-    }
 
 
 def truncate(text: str, width: int) -> str:

@@ -10,16 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
 from application.errors import InvalidRecord
 from application.queries import MAX_PAGE_SIZE, StatusFilter, TaskQuery
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.files import is_stdio, open_input, open_output
-from entrypoints.cli.output import TABLE_HEADER, table_row, task_json
+from entrypoints.cli.output import TABLE_HEADER, table_row
 from entrypoints.cli.runtime import Progress, UserOption, cli_errors, load_container, run_async
 from entrypoints.cli.task_file import FORMAT, TaskFileError, TaskFileReader, TaskFileWriter
+from entrypoints.presentation import dump_json, task_document
 
 tasks_app = typer.Typer(
     help="One user's tasks: list, export, import, demo data.", no_args_is_help=True
@@ -51,7 +51,7 @@ def list_tasks(
                 page = await use_case.execute(user, query)
                 for task in page.items:
                     if as_json:
-                        line = orjson.dumps(task_json(task)).decode()
+                        line = dump_json(task_document(task)).decode()
                         typer.echo(("[\n" if count == 0 else ",\n") + line, nl=False)
                     else:
                         if count == 0:

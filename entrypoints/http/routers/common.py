@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import Depends, Query, Request, Response
 
 from application.errors import AccessDenied
@@ -16,6 +15,7 @@ from application.use_cases import GetTask, ListTasks
 from domain.task import Task
 from entrypoints.http.preconditions import etag_of, expected_version, parse_if_match
 from entrypoints.http.security import current_identity
+from entrypoints.presentation import dump_json, task_document
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]
 JSON = "application/json"
@@ -65,25 +65,6 @@ async def list_query(
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]
-
-
-def task_document(task: Task) -> dict[str, Any]:
-    """The task as the API shows it (``TaskOut`` documents this shape)."""
-    return {
-        "id": task.id,
-        "title": task.title,
-        "description": task.description,
-        "completed": task.completed,
-        "due_date": task.due_date,
-        "user_id": task.user_id,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
-    }
-
-
-def dump_json(document: Any) -> bytes:
-    # Timestamps are UTC: written as RFC 3339 with a "Z".
-    return orjson.dumps(document, option=orjson.OPT_UTC_Z)
 
 
 def task_response(task: Task, status_code: int = 200, **headers: str) -> Response:
