@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
 
@@ -123,6 +125,25 @@ def build_token_minter(settings: Settings) -> SharedSecretMinter:
         raise ConfigurationError(str(error)) from error
 
 
+def units_of_work(
+    settings: providers.Provider[Settings],
+    engine: providers.Provider[Any],
+    memory_store: providers.Provider[InMemoryTaskStore],
+) -> providers.Selector[Any]:
+    """A fresh unit of work per use, on ``engine``'s pool (behind its own fair gate) or on
+    the in-memory store, as ``DATABASE_URL`` says."""
+    return providers.Selector(
+        providers.Callable(storage_kind, settings),
+        sql=providers.Factory(
+            SqlUnitOfWork,
+            engine=engine,
+            operation_timeout=settings.provided.db_operation_timeout,
+            gate=providers.Singleton(connection_gate, settings),
+        ),
+        memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -145,29 +166,10 @@ class Container(containers.DeclarativeContainer):
     )
     token_minter = providers.Singleton(build_token_minter, settings)
 
-    # Anything holding a session: a fresh one per use.
-    unit_of_work = providers.Selector(
-        providers.Callable(storage_kind, settings),
-        sql=providers.Factory(
-            SqlUnitOfWork,
-            engine=engine,
-            operation_timeout=settings.provided.db_operation_timeout,
-            gate=providers.Singleton(connection_gate, settings),
-        ),
-        memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
-    )
-    # Use cases that only read run each statement on its own (autocommit): one round trip
-    # instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
-    read_unit_of_work = providers.Selector(
-        providers.Callable(storage_kind, settings),
-        sql=providers.Factory(
-            SqlUnitOfWork,
-            engine=read_engine,
-            operation_timeout=settings.provided.db_operation_timeout,
-            gate=providers.Singleton(connection_gate, settings),
-        ),
-        memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
-    )
+    # Anything holding a connection: a fresh one per use. Use cases that only read get the
+    # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
+    unit_of_work = units_of_work(settings, engine, memory_store)
+    read_unit_of_work = units_of_work(settings, read_engine, memory_store)
     health_probe = providers.Selector(
         providers.Callable(storage_kind, settings),
         sql=providers.Singleton(
