@@ -58,9 +58,7 @@ class InMemoryTaskRepository:
         return copy.copy(task) if task is not None else None
 
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
-        keys = set(self._store.tasks) | set(self.staged)
-        tasks = [t for k in keys if k[0] == owner and (t := self._current(k)) is not None]
-        tasks = [t for t in tasks if _matches(t, query)]
+        tasks = [t for t in self._visible() if t.user_id == owner and _matches(t, query)]
         tasks.sort(key=lambda t: _sort_key(t, query))
         if query.after is not None:
             after_key = _position_key(query.after, query)

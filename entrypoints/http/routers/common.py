@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -54,14 +55,7 @@ async def list_query(
     query = TaskQuery(status=status, sort=sort, order=order, limit=limit, search=q)
     if cursor is None:
         return query
-    return TaskQuery(
-        status=status,
-        sort=sort,
-        order=order,
-        limit=limit,
-        search=q,
-        after=decode_cursor(cursor, query),
-    )
+    return replace(query, after=decode_cursor(cursor, query))
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]
@@ -91,8 +85,8 @@ async def list_response(
 async def expected_version_for(
     owner: str, task_id: uuid.UUID, if_match: str | None, get_task: GetTask
 ) -> int | None:
-    """The version an ``If-Match`` request must find; reads the task only when the header
-    lists several different tags."""
+    """The version an ``If-Match`` request must find; reads the task only when the header's
+    tags do not name exactly one version (several, or none we could have issued)."""
 
     async def current_version() -> int:
         return (await get_task.execute(owner, task_id)).version

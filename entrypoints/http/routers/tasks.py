@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from application.ports import Identity
+from application.use_cases import GetTask, UpdateTask
+from domain.task import TaskChanges
 from entrypoints.http.dependencies import (
     CreateTaskUseCase,
     DeleteTaskUseCase,
@@ -55,6 +57,19 @@ def build_task_router(*, prefix: str, tags: list[str], owner: Any, compat: bool)
         responses=documented_errors(401, 403, 503) if compat else documented_errors(401, 503),
         route_class=StrictRoute,
     )
+
+    async def update(
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        identity: Identity,
+        use_case: UpdateTask,
+        get_task: GetTask,
+        if_match: str | None,
+    ) -> Response:
+        """PUT and PATCH differ only in what their body may leave out."""
+        version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
+        task = await use_case.execute(identity.user_id, task_id, changes, expected_version=version)
+        return task_response(task)
 
     def location(identity: Identity, task_id: uuid.UUID) -> str:
         base = f"/api/{identity.user_id}/tasks" if compat else "/api/tasks"
@@ -113,10 +128,7 @@ def build_task_router(*, prefix: str, tags: list[str], owner: Any, compat: bool)
         get_task: GetTaskUseCase,
         if_match: IfMatch = None,
     ) -> Response:
-        version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
-        changes = body.changes()
-        task = await use_case.execute(identity.user_id, task_id, changes, expected_version=version)
-        return task_response(task)
+        return await update(task_id, body.changes(), identity, use_case, get_task, if_match)
 
     @router.delete(
         "/{task_id}",
@@ -171,12 +183,7 @@ def build_task_router(*, prefix: str, tags: list[str], owner: Any, compat: bool)
             get_task: GetTaskUseCase,
             if_match: IfMatch = None,
         ) -> Response:
-            version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
-            changes = body.changes()
-            task = await use_case.execute(
-                identity.user_id, task_id, changes, expected_version=version
-            )
-            return task_response(task)
+            return await update(task_id, body.changes(), identity, use_case, get_task, if_match)
 
     return router
 
