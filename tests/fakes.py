@@ -1,4 +1,5 @@
-"""Hand-written fakes for the ports the in-memory adapters do not cover (no mocks)."""
+"""Hand-written fakes for the ports the in-memory adapters do not cover (no mocks), and
+small helpers about tasks shared by the tests."""
 
 from __future__ import annotations
 
@@ -81,3 +82,18 @@ class InterleavingUnitOfWork(InMemoryUnitOfWork):
         await super().__aenter__()
         self.tasks = _ReadHookRepository(self._hooked_store, self._after_get_hook)
         return self
+
+
+def fields_of(task: Task) -> tuple[object, ...]:
+    """Every field of a task, to compare tasks by value (``==`` compares ids only)."""
+    return (
+        task.id,
+        task.user_id,
+        task.title,
+        task.description,
+        task.completed,
+        task.due_date,
+        task.created_at,
+        task.updated_at,
+        task.version,
+    )

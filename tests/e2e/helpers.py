@@ -14,8 +14,20 @@ import httpx
 
 from entrypoints.container import Container
 from entrypoints.http.factory import create_app
-from tests.e2e.conftest import auth
+from tests.e2e.conftest import SECRET, auth
 
+# A PostgreSQL URL nothing listens on.
+UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/x"
+# Everything Settings reads that could change a command's outcome, so that a developer's
+# .env (which pydantic-settings also reads) cannot: environment variables win over it.
+NEUTRAL_ENVIRONMENT = {
+    "BETTER_AUTH_SECRET": SECRET,
+    "BETTER_AUTH_URL": "",
+    "JWT_ISSUER": "",
+    "JWT_AUDIENCE": "",
+    "JWT_JWKS_URL": "",
+    "LOG_LEVEL": "WARNING",
+}
 PROBLEM_JSON = "application/problem+json"
 RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -20,19 +20,7 @@ from entrypoints.cli.main import app
 from entrypoints.container import build_container
 from tests.databases import fresh_postgres_database
 from tests.e2e.conftest import SECRET, make_settings
-from tests.e2e.helpers import app_client
-
-UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/x"
-# Everything Settings reads that could change a command's outcome, so that a developer's
-# .env (which pydantic-settings also reads) cannot: environment variables win over it.
-NEUTRAL_ENVIRONMENT = {
-    "BETTER_AUTH_SECRET": SECRET,
-    "BETTER_AUTH_URL": "",
-    "JWT_ISSUER": "",
-    "JWT_AUDIENCE": "",
-    "JWT_JWKS_URL": "",
-    "LOG_LEVEL": "WARNING",
-}
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, UNREACHABLE_POSTGRES, app_client
 
 runner = CliRunner()
 

@@ -14,6 +14,7 @@ from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.errors import IdempotencyKeyReused
 from application.use_cases import CreateTask, NewTask
 from tests.e2e.conftest import auth
+from tests.fakes import FixedClock
 
 
 async def count_tasks(client: httpx.AsyncClient, user: str) -> int:
@@ -115,24 +116,16 @@ async def test_compat_route_shares_the_keys(client: httpx.AsyncClient) -> None:
     assert await count_tasks(client, user) == 1
 
 
-class SteppingClock:
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-
 async def test_keys_expire_after_their_lifetime_and_are_cleaned_up() -> None:
     store = InMemoryTaskStore()
-    clock = SteppingClock(datetime(2026, 1, 1, tzinfo=UTC))
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     create = CreateTask(InMemoryUnitOfWork(store), clock)
     first = await create.execute("u", NewTask(title="a"), idempotency_key="k")
-    clock.current += timedelta(hours=23)
+    clock.advance(timedelta(hours=23))
     assert (await create.execute("u", NewTask(title="a"), idempotency_key="k")).id == first.id
     with pytest.raises(IdempotencyKeyReused):
         await create.execute("u", NewTask(title="b"), idempotency_key="k")
-    clock.current += timedelta(hours=2)  # 25 h after the first use: the key is free again
+    clock.advance(timedelta(hours=2))  # 25 h after the first use: the key is free again
     again = await create.execute("u", NewTask(title="b"), idempotency_key="k")
     assert again.id != first.id
     assert len(store.tasks) == 2

@@ -15,6 +15,7 @@ from entrypoints.http.factory import create_app
 from tests.e2e.conftest import auth, make_settings
 from tests.e2e.helpers import (
     PROBLEM_JSON,
+    UNREACHABLE_POSTGRES,
     SwitchableTcpProxy,
     app_client,
     assert_problem,
@@ -22,7 +23,6 @@ from tests.e2e.helpers import (
 )
 
 # Nothing listens on port 1: connections are refused at once.
-UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/x"
 FRONTEND = "http://localhost:3000"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

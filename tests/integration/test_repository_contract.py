@@ -31,7 +31,7 @@ from application.queries import (
     position_of,
 )
 from domain.task import Task, TaskChanges
-from tests.fakes import T0
+from tests.fakes import T0, fields_of
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -64,20 +64,6 @@ def owner() -> str:
 def make(owner: str, title: str = "Task", **fields: object) -> Task:
     fields.setdefault("now", T0)
     return Task.create(user_id=owner, title=title, **fields)  # type: ignore[arg-type]
-
-
-def fields_of(task: Task) -> tuple[object, ...]:
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
 
 
 async def add(uow_factory: UowFactory, *tasks: Task) -> None:

@@ -31,7 +31,7 @@ from application.queries import (
     position_of,
 )
 from domain.task import UNSET, Task, TaskChanges
-from tests.fakes import T0
+from tests.fakes import T0, fields_of
 
 T = TypeVar("T")
 OWNERS = 3
@@ -54,20 +54,6 @@ changes = st.builds(
     due_date=st.one_of(st.just(UNSET), due_dates),
 )
 versions = st.sampled_from(["current", "stale", "ahead"])
-
-
-def fields_of(task: Task) -> tuple[object, ...]:
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
 
 
 def reference_order(tasks: list[Task], query: TaskQuery) -> list[uuid.UUID]:
