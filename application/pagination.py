@@ -13,7 +13,7 @@ from application.queries import SortField, SortValue, TaskPosition, TaskQuery
 from domain.errors import InvalidTaskField
 from domain.task import normalize_title
 
-_MAX_CURSOR_LENGTH = 1024
+MAX_CURSOR_LENGTH = 1024
 
 
 def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
@@ -35,7 +35,7 @@ def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
     Anything else (garbage, a cursor of another sort) raises ``InvalidQuery``.
     """
     try:
-        if len(cursor) > _MAX_CURSOR_LENGTH:
+        if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw.decode("utf-8"))

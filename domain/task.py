@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any
 
 from domain.errors import InvalidTaskField
 from domain.text import check_text
@@ -60,6 +61,31 @@ class _Unset:
 
 
 UNSET = _Unset()
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What a client sets when it creates a task; the rest comes from the aggregate."""
+
+    title: str
+    description: str | None = None
+    completed: bool = False
+    due_date: date | None = None
+
+    def values(self) -> dict[str, Any]:
+        """These fields by name: ``Task.create``'s and ``Task.restore``'s keyword arguments."""
+        return {field.name: getattr(self, field.name) for field in fields(NewTask)}
+
+
+@dataclass(frozen=True)
+class TaskRecord(NewTask):
+    """A task kept outside the service (an export, a stored response), for ``Task.restore``.
+    ``None`` means "not given": a new id, or a timestamp the import chooses."""
+
+    id: uuid.UUID | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)

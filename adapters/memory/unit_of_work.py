@@ -14,7 +14,6 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryTaskStore) -> None:
         self._store = store
         self._fresh_repositories()
-        self.committed = False
 
     def _fresh_repositories(self) -> None:
         self.tasks = InMemoryTaskRepository(self._store)
@@ -22,7 +21,6 @@ class InMemoryUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._fresh_repositories()
-        self.committed = False
         return self
 
     async def __aexit__(
@@ -50,5 +48,4 @@ class InMemoryUnitOfWork:
             else:
                 self._store.tasks[key] = task
         self.idempotency.apply()
-        self.committed = True
         self._fresh_repositories()

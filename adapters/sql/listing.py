@@ -6,10 +6,10 @@ LIMIT: the 500th page costs what the first does. The position is compared as a r
 ``(sort column, id) > (value, id)``, which PostgreSQL turns into an index bound (an OR of
 the two columns would only be a filter).
 
-Due dates sort with nulls last in both orders. A single index order cannot give that for
-both directions, so that sort reads the dated tasks first and then, if the page is not
-full, the undated ones (``due_date IS NULL``, ordered by id): two range scans of the same
-index instead of a sort of the user's whole set.
+A nullable sort column (the due date) sorts its nulls last in both orders. A single index
+order cannot give that for both directions, so that sort reads the tasks with a value first
+and then, if the page is not full, those without (``IS NULL``, ordered by id): two range
+scans of the same index instead of a sort of the user's whole set.
 
 Statements are built once per query shape (sort, order, filters, kind of position) with
 bound parameters, and reused: SQLAlchemy then finds its compiled form without rebuilding
@@ -28,23 +28,16 @@ import sqlalchemy as sa
 
 from adapters.ordering import search_key, title_sort_key
 from adapters.sql.mapping import TASK_COLUMNS, as_utc
-from adapters.sql.tables import TaskRow
+from adapters.sql.tables import SORT_COLUMNS, TASKS
 from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
 
-TASKS: sa.Table = TaskRow.__table__  # type: ignore[attr-defined]
-_SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
-    SortField.CREATED: TASKS.c.created_at,
-    SortField.UPDATED: TASKS.c.updated_at,
-    SortField.TITLE: TASKS.c.title_key,
-    SortField.DUE_DATE: TASKS.c.due_date,
-}
 _LIKE_ESCAPE = "/"
 
 
 class _Start(Enum):
     FIRST_PAGE = "first"
     AFTER_VALUE = "after value"
-    AFTER_NULL = "after null"  # the previous page ended among the undated tasks
+    AFTER_NULL = "after null"  # the previous page ended among the tasks without a value
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,7 @@ def list_statements(owner: str, query: TaskQuery) -> list[PageStatement]:
     after = query.after
     if after is None:
         start = _Start.FIRST_PAGE
-    elif after.value is None and query.sort is SortField.DUE_DATE:
+    elif after.value is None and SORT_COLUMNS[query.sort].nullable:
         start = _Start.AFTER_NULL
     else:
         start = _Start.AFTER_VALUE
@@ -92,12 +85,15 @@ def list_statements(owner: str, query: TaskQuery) -> list[PageStatement]:
 
 @functools.lru_cache(maxsize=512)
 def _statements(shape: _Shape) -> tuple[sa.Select[Any], ...]:
-    column = _SORT_COLUMNS[shape.sort]
-    if shape.sort is not SortField.DUE_DATE:
-        return (_scan(shape, column, dated_only=False),)
+    column = SORT_COLUMNS[shape.sort]
+    if not column.nullable:
+        return (_scan(shape, column, with_value_only=False),)
     if shape.start is _Start.AFTER_NULL:
-        return (_undated_scan(shape, from_start=False),)
-    return (_scan(shape, column, dated_only=True), _undated_scan(shape, from_start=True))
+        return (_null_scan(shape, column, from_start=False),)
+    return (
+        _scan(shape, column, with_value_only=True),
+        _null_scan(shape, column, from_start=True),
+    )
 
 
 def _filtered(shape: _Shape) -> sa.Select[Any]:
@@ -117,9 +113,9 @@ def _filtered(shape: _Shape) -> sa.Select[Any]:
     return statement
 
 
-def _scan(shape: _Shape, column: sa.Column[Any], *, dated_only: bool) -> sa.Select[Any]:
+def _scan(shape: _Shape, column: sa.Column[Any], *, with_value_only: bool) -> sa.Select[Any]:
     statement = _filtered(shape)
-    if dated_only:
+    if with_value_only:
         statement = statement.where(column.is_not(None))
     if shape.start is _Start.AFTER_VALUE:
         here = sa.tuple_(column, TASKS.c.id)
@@ -131,15 +127,15 @@ def _scan(shape: _Shape, column: sa.Column[Any], *, dated_only: bool) -> sa.Sele
     return _ordered(statement, shape.descending, column)
 
 
-def _undated_scan(shape: _Shape, *, from_start: bool) -> sa.Select[Any]:
-    statement = _filtered(shape).where(TASKS.c.due_date.is_(None))
+def _null_scan(shape: _Shape, column: sa.Column[Any], *, from_start: bool) -> sa.Select[Any]:
+    statement = _filtered(shape).where(column.is_(None))
     if not from_start:
         after_id = sa.bindparam("after_id", type_=TASKS.c.id.type)
         statement = statement.where(
             TASKS.c.id < after_id if shape.descending else TASKS.c.id > after_id
         )
-    # Ordering by due_date too (all NULL here) lets the planner walk the same index.
-    return _ordered(statement, shape.descending, TASKS.c.due_date)
+    # Ordering by the column too (all NULL here) lets the planner walk the same index.
+    return _ordered(statement, shape.descending, column)
 
 
 def _ordered(statement: sa.Select[Any], descending: bool, column: sa.Column[Any]) -> sa.Select[Any]:

@@ -11,49 +11,54 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col
 
 from adapters.sql.deadline import OperationTimer
 from adapters.sql.errors import storage_errors
 from adapters.sql.listing import list_statements
-from adapters.sql.mapping import TASK_COLUMNS, row_values, to_task
-from adapters.sql.tables import TaskRow
+from adapters.sql.mapping import TASK_COLUMNS, UPDATABLE_COLUMNS, row_values, to_task
+from adapters.sql.tables import TASKS
 from adapters.sql.transaction import Transaction
 from application.errors import DuplicateTaskId, StorageUnavailable
 from application.ports import OwnerTaskCount, TaskStats
 from application.queries import TaskQuery
 from domain.task import Task
 
-# The columns a bulk insert writes, in ``COPY`` order.
-_COLUMNS = tuple(TaskRow.__table__.columns.keys())  # type: ignore[attr-defined]
-
-
 # Statements are built once, with bound parameters: SQLAlchemy finds their compiled form
 # without rebuilding and re-hashing a statement per call.
-_TASKS: sa.Table = TaskRow.__table__  # type: ignore[attr-defined]
 _THIS_TASK = sa.and_(
-    _TASKS.c.user_id == sa.bindparam("owner"), _TASKS.c.id == sa.bindparam("task_id")
+    TASKS.c.user_id == sa.bindparam("owner"), TASKS.c.id == sa.bindparam("task_id")
 )
-_AT_VERSION = _TASKS.c.version == sa.bindparam("expected_version")
+_AT_VERSION = TASKS.c.version == sa.bindparam("expected_version")
 _GET = sa.select(*TASK_COLUMNS).where(_THIS_TASK)
-_INSERT = sa.insert(_TASKS)
-_UPDATED_COLUMNS = (
-    "title",
-    "description",
-    "completed",
-    "due_date",
-    "updated_at",
-    "version",
-    "title_key",
-    "description_key",
-)
+_INSERT = sa.insert(TASKS)
 _UPDATE = (
-    sa.update(_TASKS)
+    sa.update(TASKS)
     .where(_THIS_TASK, _AT_VERSION)
-    .values({name: sa.bindparam(f"new_{name}") for name in _UPDATED_COLUMNS})
+    .values({name: sa.bindparam(f"new_{name}") for name in UPDATABLE_COLUMNS})
 )
-_DELETE = sa.delete(_TASKS).where(_THIS_TASK)
-_DELETE_AT_VERSION = sa.delete(_TASKS).where(_THIS_TASK, _AT_VERSION)
+_DELETE = sa.delete(TASKS).where(_THIS_TASK)
+_DELETE_AT_VERSION = sa.delete(TASKS).where(_THIS_TASK, _AT_VERSION)
+_DELETE_ALL = sa.delete(TASKS).where(TASKS.c.user_id == sa.bindparam("owner"))
+_OWNERS_OF = sa.select(TASKS.c.id, TASKS.c.user_id).where(
+    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True))
+)
+_COMPLETED_AS_ONE = sa.case((TASKS.c.completed, 1), else_=0)
+_TOTALS = sa.select(
+    sa.func.count(),
+    sa.func.count(sa.distinct(TASKS.c.user_id)),
+    sa.func.coalesce(sa.func.sum(_COMPLETED_AS_ONE), 0),
+).select_from(TASKS)
+_PER_OWNER = sa.func.count().label("tasks")
+_LARGEST = (
+    sa.select(TASKS.c.user_id, _PER_OWNER)
+    .group_by(TASKS.c.user_id)
+    .order_by(_PER_OWNER.desc(), TASKS.c.user_id.asc())
+    .limit(sa.bindparam("top", type_=sa.Integer()))
+)
+# ``COPY`` writes every column, in the table's order.
+_COPY = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    sql.Identifier(TASKS.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in TASKS.c)
+)
 
 
 class SqlTaskRepository:
@@ -61,32 +66,26 @@ class SqlTaskRepository:
         self._transaction = transaction
         self._timer = timer or OperationTimer(None)
 
-    async def _execute(
-        self, statement: sa.Executable, parameters: dict[str, Any] | None = None
-    ) -> sa.CursorResult[Any]:
-        # Statements go straight to the unit of work's connection (and transaction): rows come
-        # back as plain tuples, with no ORM identity map or instance state to build.
-        connection = await self._transaction.connection()
-        return await connection.execute(statement, parameters)
-
     @storage_errors
     async def add(self, task: Task) -> None:
-        await self._execute(_INSERT, row_values(task))
+        await self._transaction.execute(_INSERT, row_values(task))
 
     @storage_errors
     async def get(self, owner: str, task_id: uuid.UUID) -> Task | None:
-        row = (await self._execute(_GET, {"owner": owner, "task_id": task_id})).first()
+        result = await self._transaction.execute(_GET, {"owner": owner, "task_id": task_id})
+        row = result.first()
         return to_task(row) if row is not None else None
 
     @storage_errors
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
-        rows: list[sa.Row[Any]] = []
+        rows: list[sa.Row[*tuple[Any, ...]]] = []
         for page in list_statements(owner, query):
             parameters = {**page.parameters, "limit": query.limit - len(rows)}
-            found = (await self._execute(page.statement, parameters)).all()
+            found = (await self._transaction.execute(page.statement, parameters)).all()
             if rows:
-                # A second statement (undated tasks after dated ones) runs on a newer
-                # snapshot: a task whose due date was just cleared must not appear twice.
+                # A second statement (the tasks without a value, after those with one) runs
+                # on a newer snapshot: a task whose value was just cleared must not appear
+                # twice.
                 seen = {row[0] for row in rows}
                 found = [row for row in found if row[0] not in seen]
             rows += found
@@ -98,12 +97,12 @@ class SqlTaskRepository:
     async def update(self, task: Task, *, expected_version: int) -> bool:
         values = row_values(task)
         parameters = {
-            **{f"new_{name}": values[name] for name in _UPDATED_COLUMNS},
+            **{f"new_{name}": values[name] for name in UPDATABLE_COLUMNS},
             "task_id": task.id,
             "owner": task.user_id,
             "expected_version": expected_version,
         }
-        result = await self._execute(_UPDATE, parameters)
+        result = await self._transaction.execute(_UPDATE, parameters)
         return result.rowcount == 1
 
     @storage_errors
@@ -111,11 +110,11 @@ class SqlTaskRepository:
         self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
     ) -> bool:
         parameters: dict[str, Any] = {"owner": owner, "task_id": task_id}
-        if expected_version is None:
-            result = await self._execute(_DELETE, parameters)
-        else:
+        statement = _DELETE
+        if expected_version is not None:
             parameters["expected_version"] = expected_version
-            result = await self._execute(_DELETE_AT_VERSION, parameters)
+            statement = _DELETE_AT_VERSION
+        result = await self._transaction.execute(statement, parameters)
         return result.rowcount == 1
 
     @storage_errors
@@ -129,7 +128,7 @@ class SqlTaskRepository:
             await _copy_rows(connection, tasks)
             return
         try:
-            await connection.execute(sa.insert(TaskRow), [row_values(task) for task in tasks])
+            await self._transaction.execute(_INSERT, [row_values(task) for task in tasks])
         except sa_exc.IntegrityError as error:
             if _is_duplicate_key(error.orig):
                 raise DuplicateTaskId("a task with one of these ids already exists") from error
@@ -139,57 +138,31 @@ class SqlTaskRepository:
     async def owners_of(self, task_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, str]:
         if not task_ids:
             return {}
-        statement = sa.select(col(TaskRow.id), col(TaskRow.user_id)).where(
-            col(TaskRow.id).in_(list(task_ids))
-        )
-        connection = await self._transaction.connection()
-        rows = (await connection.execute(statement)).all()
-        return {task_id: owner for task_id, owner in rows}
+        result = await self._transaction.execute(_OWNERS_OF, {"task_ids": list(task_ids)})
+        return {task_id: owner for task_id, owner in result}
 
     @storage_errors
     async def remove_all(self, owner: str) -> int:
-        result = await self._execute(sa.delete(TaskRow).where(col(TaskRow.user_id) == owner))
+        result = await self._transaction.execute(_DELETE_ALL, {"owner": owner})
         return result.rowcount
 
     @storage_errors
     async def stats(self, *, top: int) -> TaskStats:
-        user_id = col(TaskRow.user_id)
-        completed = sa.case((col(TaskRow.completed), 1), else_=0)
-        totals = sa.select(
-            sa.func.count(),
-            sa.func.count(sa.distinct(user_id)),
-            sa.func.coalesce(sa.func.sum(completed), 0),
-        ).select_from(TaskRow)
-        connection = await self._transaction.connection()
-        tasks, owners, done = (await connection.execute(totals)).one()
-        per_owner = sa.func.count().label("tasks")
-        largest = (
-            sa.select(user_id, per_owner)
-            .group_by(user_id)
-            .order_by(per_owner.desc(), user_id.asc())
-            .limit(top)
-        )
-        rows = (await connection.execute(largest)).all() if top > 0 else []
-        return TaskStats(
-            owners=int(owners),
-            tasks=int(tasks),
-            completed=int(done),
-            largest=[OwnerTaskCount(owner=owner, tasks=int(count)) for owner, count in rows],
-        )
+        tasks, owners, done = (await self._transaction.execute(_TOTALS)).one()
+        largest: list[OwnerTaskCount] = []
+        if top > 0:
+            result = await self._transaction.execute(_LARGEST, {"top": top})
+            largest = [OwnerTaskCount(owner=owner, tasks=int(count)) for owner, count in result]
+        return TaskStats(owners=int(owners), tasks=int(tasks), completed=int(done), largest=largest)
 
 
 async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None:
     raw = await connection.get_raw_connection()
     driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(str(TaskRow.__tablename__)),
-        sql.SQL(", ").join(sql.Identifier(name) for name in _COLUMNS),
-    )
     try:
-        async with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        async with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
             for task in tasks:
-                values = row_values(task)
-                await copy.write_row([values[name] for name in _COLUMNS])
+                await copy.write_row(list(row_values(task).values()))
     except psycopg.errors.UniqueViolation as error:
         raise DuplicateTaskId("a task with one of these ids already exists") from error
     except psycopg.OperationalError as error:
@@ -198,7 +171,7 @@ async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None
         # The driver's own error, raised past SQLAlchemy: wrap it as SQLAlchemy would, so
         # callers see the same errors as from any other statement.
         raise sa_exc.DBAPIError.instance(
-            statement.as_string(driver), None, error, psycopg.Error
+            _COPY.as_string(driver), None, error, psycopg.Error
         ) from error
 
 

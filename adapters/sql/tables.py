@@ -1,12 +1,16 @@
-"""Table models. The domain never sees these; ``mapping`` converts both ways."""
+"""The schema: table models (SQLModel) and the ``sa.Table`` objects every statement is built
+from. The domain never sees these; ``mapping`` converts tasks and rows both ways."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+
+from application.queries import SortField
 
 # Code-point order on PostgreSQL, whatever the database's default collation; SQLite's
 # default (BINARY) already is. Sort keys are case-folded in Python before they get here.
@@ -70,3 +74,17 @@ class IdempotencyKeyRow(SQLModel, table=True):
     task_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
     response: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
+# The tables as SQLAlchemy Core sees them: what every statement is written against.
+TASKS = metadata.tables["tasks"]
+IDEMPOTENCY_KEYS = metadata.tables["idempotency_keys"]
+
+# The column each sort orders by (with the id as tie-breaker: the indexes above). A nullable
+# one sorts its nulls last in both orders (see ``listing``).
+SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
+    SortField.CREATED: TASKS.c.created_at,
+    SortField.UPDATED: TASKS.c.updated_at,
+    SortField.TITLE: TASKS.c.title_key,
+    SortField.DUE_DATE: TASKS.c.due_date,
+}

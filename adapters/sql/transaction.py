@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+# A statement's result, rows of any columns.
+Result = sa.CursorResult[*tuple[Any, ...]]
 
 
 class ConnectionGate:
@@ -56,6 +61,16 @@ class Transaction:
                 raise
             self._connection = connection
         return self._connection
+
+    async def execute(
+        self,
+        statement: sa.Executable,
+        parameters: dict[str, Any] | list[dict[str, Any]] | None = None,
+    ) -> Result:
+        """Run a Core statement in this transaction (a list of parameter sets runs it once
+        per set). Rows come back as plain tuples: no ORM identity map or instance state."""
+        connection = await self.connection()
+        return await connection.execute(statement, parameters)
 
     def _leave_gate(self) -> None:
         if self._gate is not None:

@@ -55,34 +55,39 @@ class SqlUnitOfWork:
         transaction, self._transaction = self._transaction, None
         if transaction is None:
             return
-        timer = self._timer
-        try:
-            if timer.unfinished is None:
-                await timer.run(_end, transaction)
-                return
-        except Exception as error:
-            # The transaction is gone with its connection; the pool discards it. Report the
-            # outage unless an error is already on its way out.
-            if exc is None and (is_unavailable(error) or timer.unfinished is not None):
-                raise StorageUnavailable("the database is unavailable") from error
-            if exc is None:
-                raise
-        finally:
-            if timer.unfinished is not None:
-                # An operation overran and is still winding down on this transaction: never use
-                # it again here; drop its connection once the operation has stopped.
-                in_background(_discard(transaction, timer.unfinished))
+        if self._timer.unfinished is None:
+            await self._close(transaction, failing=exc is not None)
+            return
+        self._abandon(transaction)
         if exc is None:
             raise StorageUnavailable("the database did not answer in time")
+
+    async def _close(self, transaction: Transaction, *, failing: bool) -> None:
+        """Return the connection to the pool, which rolls back anything not committed. If
+        that fails the connection is gone with its transaction, and the pool discards it;
+        the outage is reported unless an error (``failing``) is already on its way out."""
+        try:
+            await self._timer.run(transaction.close)
+        except Exception as error:
+            overran = self._timer.unfinished is not None
+            if overran:
+                self._abandon(transaction)
+            if failing:
+                return
+            if overran or is_unavailable(error):
+                raise StorageUnavailable("the database is unavailable") from error
+            raise
+
+    def _abandon(self, transaction: Transaction) -> None:
+        """An operation overran and is still winding down on this transaction: never use it
+        again here; drop its connection in the background once the operation has stopped."""
+        assert self._timer.unfinished is not None
+        in_background(_discard(transaction, self._timer.unfinished))
 
     async def commit(self) -> None:
         assert self._transaction is not None, "commit() outside 'async with'"
         async with unavailable_as_storage_error():
             await self._timer.run(self._transaction.commit)
-
-
-async def _end(transaction: Transaction) -> None:
-    await transaction.close()
 
 
 async def _discard(transaction: Transaction, unfinished: asyncio.Task[object]) -> None:

@@ -11,14 +11,14 @@ import random
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from application.demo_data import demo_tasks
 from application.errors import InvalidRecord
 from application.ports import Clock, TaskStats, UnitOfWork
 from application.queries import SortField, SortOrder, TaskQuery, position_of
 from domain.errors import InvalidTaskField
-from domain.task import Task, check_user_id
+from domain.task import Task, TaskRecord, check_user_id
 
 EXPORT_PAGE_SIZE = 1000
 IMPORT_BATCH_SIZE = 1000
@@ -62,21 +62,6 @@ class ExportTasks:
                 limit=query.limit,
                 after=position_of(page[-1], query.sort),
             )
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    """One task of a bulk import, as an input gave it. ``None`` means "not given":
-    a new id, ``created_at`` = the import time, ``updated_at`` = ``created_at``."""
-
-    title: str
-    description: str | None = None
-    completed: bool = False
-    due_date: date | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    id: uuid.UUID | None = None
-    version: int = 1
 
 
 class ImportTasks:
@@ -159,13 +144,10 @@ def _restore(owner: str, index: int, record: TaskRecord, now: datetime, *, new_i
         return Task.restore(
             task_id=None if new_ids else record.id,
             user_id=owner,
-            title=record.title,
-            description=record.description,
-            completed=record.completed,
-            due_date=record.due_date,
             created_at=created_at,
             updated_at=record.updated_at or created_at,
             version=record.version,
+            **record.values(),
         )
     except InvalidTaskField as error:
         raise InvalidRecord(index, error.field, error.message) from error

@@ -19,18 +19,10 @@ from application.errors import (
 )
 from application.ports import Clock, IdempotencyRecord, UnitOfWork
 from application.queries import MAX_PAGE_SIZE, TaskPosition, TaskQuery, position_of
-from domain.task import Task, TaskChanges
+from domain.task import NewTask, Task, TaskChanges
 
 # An unconditional edit that loses a race re-reads and re-applies itself this many times.
 _WRITE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class NewTask:
-    title: str
-    description: str | None = None
-    completed: bool = False
-    due_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -43,11 +35,16 @@ IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 def fingerprint_of(new: NewTask) -> str:
-    """What a create asked for, so a reused ``Idempotency-Key`` with another body is caught."""
+    """What a create asked for, so a reused ``Idempotency-Key`` with another body is caught.
+
+    Stored with the key for 24 hours: a field added to ``NewTask`` must leave the fingerprint
+    of a request that does not set it unchanged, or retries across a deploy would be refused.
+    """
     canonical = json.dumps(
-        [new.title, new.description, new.completed, new.due_date and new.due_date.isoformat()],
+        list(new.values().values()),
         ensure_ascii=False,
         separators=(",", ":"),
+        default=date.isoformat,
     )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -70,14 +67,7 @@ class CreateTask:
         self, owner: str, new: NewTask, *, idempotency_key: str | None = None
     ) -> Task:
         now = self._clock.now()
-        task = Task.create(
-            user_id=owner,
-            title=new.title,
-            description=new.description,
-            completed=new.completed,
-            due_date=new.due_date,
-            now=now,
-        )
+        task = Task.create(user_id=owner, now=now, **new.values())
         if idempotency_key is None:
             async with self._uow as uow:
                 await uow.tasks.add(task)
@@ -141,6 +131,13 @@ class ListTasks:
 
 
 Edit = Callable[[Task, datetime], bool]
+# The versions an ``If-Match`` accepts; ``None``: any version (no header, or ``*``).
+AcceptedVersions = frozenset[int] | None
+
+
+def _check_version(task: Task, accepted: AcceptedVersions) -> None:
+    if accepted is not None and task.version not in accepted:
+        raise VersionMismatch(task.id)
 
 
 async def _edit_task(
@@ -149,34 +146,34 @@ async def _edit_task(
     owner: str,
     task_id: uuid.UUID,
     edit: Edit,
-    expected_version: int | None,
+    accepted: AcceptedVersions,
 ) -> Task:
     """Read, edit and conditionally write one task.
 
     The write only lands if nobody wrote in between (a version check in the same statement).
-    With ``expected_version`` (``If-Match``) a lost race is the caller's conflict; without it
-    the edit is re-applied to the fresh task, so no concurrent write is silently overwritten.
+    With ``accepted`` versions (``If-Match``) a lost race is the caller's conflict; without
+    them the edit is re-applied to the fresh task, so no concurrent write is silently
+    overwritten.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
             task = await uow.tasks.get(owner, task_id)
             if task is None:
                 raise TaskNotFound(task_id)
-            if expected_version is not None and task.version != expected_version:
-                raise VersionMismatch(task_id)
+            _check_version(task, accepted)
             read_version = task.version
             if not edit(task, clock.now()):
                 return task
             if await uow.tasks.update(task, expected_version=read_version):
                 await uow.commit()
                 return task
-        if expected_version is not None:
+        if accepted is not None:
             raise VersionMismatch(task_id)
     raise ConcurrentUpdate(f"task {task_id} kept changing; try again")
 
 
 class UpdateTask:
-    """PUT and PATCH: apply a partial edit, optionally only at an expected version."""
+    """PUT and PATCH: apply a partial edit, optionally only at one of the accepted versions."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -188,12 +185,12 @@ class UpdateTask:
         task_id: uuid.UUID,
         changes: TaskChanges,
         *,
-        expected_version: int | None = None,
+        accepted_versions: AcceptedVersions = None,
     ) -> Task:
         def edit(task: Task, now: datetime) -> bool:
             return task.apply(changes, now)
 
-        return await _edit_task(self._uow, self._clock, owner, task_id, edit, expected_version)
+        return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
 
 
 class ToggleTaskCompletion:
@@ -204,13 +201,13 @@ class ToggleTaskCompletion:
         self._clock = clock
 
     async def execute(
-        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+        self, owner: str, task_id: uuid.UUID, *, accepted_versions: AcceptedVersions = None
     ) -> Task:
         def edit(task: Task, now: datetime) -> bool:
             task.toggle_completed(now)
             return True
 
-        return await _edit_task(self._uow, self._clock, owner, task_id, edit, expected_version)
+        return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
 
 
 class DeleteTask:
@@ -218,13 +215,31 @@ class DeleteTask:
         self._uow = uow
 
     async def execute(
-        self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
+        self, owner: str, task_id: uuid.UUID, *, accepted_versions: AcceptedVersions = None
     ) -> None:
         async with self._uow as uow:
-            removed = await uow.tasks.remove(owner, task_id, expected_version=expected_version)
+            expected = await _expected_version(uow, owner, task_id, accepted_versions)
+            removed = await uow.tasks.remove(owner, task_id, expected_version=expected)
             if not removed:
                 still_there = await uow.tasks.get(owner, task_id) is not None
-                if still_there and expected_version is not None:
+                if still_there and expected is not None:
                     raise VersionMismatch(task_id)
                 raise TaskNotFound(task_id)
             await uow.commit()
+
+
+async def _expected_version(
+    uow: UnitOfWork, owner: str, task_id: uuid.UUID, accepted: AcceptedVersions
+) -> int | None:
+    """The one version a conditional delete must find. A single accepted version needs no
+    read (the delete checks it); with several, or none we could have issued, the task is
+    read first: a missing task is 404, not 412 (RFC 9110 §13.2.1)."""
+    if accepted is None:
+        return None
+    if len(accepted) == 1:
+        return next(iter(accepted))
+    task = await uow.tasks.get(owner, task_id)
+    if task is None:
+        raise TaskNotFound(task_id)
+    _check_version(task, accepted)
+    return task.version

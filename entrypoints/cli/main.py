@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-# Typer vendors Click (typer._click) and raises its exceptions.
+# Typer vendors Click (typer._click) and raises its usage errors, which it does not export.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 

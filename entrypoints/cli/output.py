@@ -1,18 +1,11 @@
-"""How the CLI shows tasks: the API's JSON shape and a table for people."""
+"""How the CLI shows tasks to people: a table (``--json`` gives the task documents)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from domain.task import Task
 
 TITLE_WIDTH = 60
 TABLE_HEADER = f"{'ID':<36}  {'DONE':<4}  {'DUE':<10}  TITLE"
-
-
-def rfc3339(moment: datetime) -> str:
-    """RFC 3339 in UTC with ``Z``, as the HTTP API writes timestamps."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def truncate(text: str, width: int) -> str:

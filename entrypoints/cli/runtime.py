@@ -14,7 +14,6 @@ import sqlalchemy.exc as sa_exc
 import typer
 from alembic.util.exc import CommandError
 from pydantic import ValidationError
-from typer._click.exceptions import ClickException
 
 from application.errors import DuplicateTaskId, StorageUnavailable
 from domain.errors import InvalidTaskField
@@ -70,8 +69,8 @@ def cli_errors() -> Iterator[None]:
     """Known failures become a one-line message and an exit code; never a traceback."""
     try:
         yield
-    except (typer.Exit, typer.Abort, ClickException):
-        raise
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # Typer's own exits and usage errors (Click's exceptions derive from TyperException)
     except ConfigurationError as error:
         fail(str(error), ExitCode.CONFIG)
     except ValidationError as error:

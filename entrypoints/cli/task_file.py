@@ -17,48 +17,32 @@ JSON and is refused as a whole.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import IO, Any
 
 import ijson
-import orjson
 
 from application.errors import InvalidRecord
-from application.use_cases.admin import TaskRecord
-from domain.task import Task
-from entrypoints.cli.output import rfc3339
+from application.task_document import (
+    RECORD_FIELDS,
+    expected_value,
+    read_task_record,
+    task_record,
+)
+from domain.errors import InvalidTaskField
+from domain.task import Task, TaskRecord
+from entrypoints.presentation import dump_json
 
 FORMAT = "todo-api.tasks"
 VERSION = 1
 
 _HEADER_FIELDS = frozenset({"format", "version", "user_id", "exported_at", "count"})
-_RECORD_FIELDS = frozenset(
-    {"id", "title", "description", "completed", "due_date", "created_at", "updated_at", "version"}
-)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 _SCALARS = frozenset({"null", "boolean", "integer", "double", "number", "string"})
 
 
 class TaskFileError(Exception):
     """The input is not a task export this version reads (not JSON, wrong format…)."""
-
-
-def export_record(task: Task) -> dict[str, Any]:
-    """One task in the export: everything but the owner (in the header)."""
-    return {
-        "id": str(task.id),
-        "title": task.title,
-        "description": task.description,
-        "completed": task.completed,
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "created_at": rfc3339(task.created_at),
-        "updated_at": rfc3339(task.updated_at),
-        "version": task.version,
-    }
 
 
 class TaskFileWriter:
@@ -67,20 +51,15 @@ class TaskFileWriter:
     def __init__(self, stream: IO[bytes], *, user_id: str, exported_at: datetime) -> None:
         self._stream = stream
         self.count = 0
-        header = orjson.dumps(
-            {
-                "format": FORMAT,
-                "version": VERSION,
-                "user_id": user_id,
-                "exported_at": rfc3339(exported_at),
-            }
+        header = dump_json(
+            {"format": FORMAT, "version": VERSION, "user_id": user_id, "exported_at": exported_at}
         )
         stream.write(header[:-1] + b',"tasks":[\n')
 
     def write(self, task: Task) -> None:
         if self.count:
             self._stream.write(b",\n")
-        self._stream.write(orjson.dumps(export_record(task)))
+        self._stream.write(dump_json(task_record(task)))
         self.count += 1
 
     def close(self) -> None:
@@ -183,92 +162,22 @@ def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any
             return fields
         # ``event`` is a map_key here: a value always follows its key.
         name = value
-        if name not in _RECORD_FIELDS:
+        if name not in RECORD_FIELDS:
             raise InvalidRecord(index, name, "is not a field of a task record")
         if name in fields:
             raise InvalidRecord(index, name, "appears twice")
         _, kind, field_value = next(events)
         if kind not in _SCALARS:
-            raise InvalidRecord(index, name, _EXPECTED[name])
+            raise InvalidRecord(index, name, expected_value(name))
         fields[name] = field_value
     raise TaskFileError("the file ends inside a record")
 
 
-_EXPECTED = {
-    "id": "must be a UUID string or null",
-    "title": "must be a string",
-    "description": "must be a string or null",
-    "completed": "must be true or false",
-    "due_date": "must be a date in YYYY-MM-DD format or null",
-    "created_at": "must be an RFC 3339 timestamp with an offset (e.g. 2025-01-31T12:00:00Z)",
-    "updated_at": "must be an RFC 3339 timestamp with an offset (e.g. 2025-01-31T12:00:00Z)",
-    "version": "must be a positive integer",
-}
-
-
 def _record(index: int, fields: dict[str, Any]) -> TaskRecord:
-    def bad(name: str) -> InvalidRecord:
-        return InvalidRecord(index, name, _EXPECTED[name])
-
-    title = fields.get("title")
-    if title is None:
-        if "title" in fields:
-            raise bad("title")
-        raise InvalidRecord(index, "title", "is required")
-    if not isinstance(title, str):
-        raise bad("title")
-    description = fields.get("description")
-    if description is not None and not isinstance(description, str):
-        raise bad("description")
-    completed = fields.get("completed", False)
-    if not isinstance(completed, bool):
-        raise bad("completed")
-    version = fields.get("version", 1)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise bad("version")
-    return TaskRecord(
-        id=_uuid(index, fields.get("id")),
-        title=title,
-        description=description,
-        completed=completed,
-        due_date=_date(index, fields.get("due_date")),
-        created_at=_timestamp(index, "created_at", fields.get("created_at")),
-        updated_at=_timestamp(index, "updated_at", fields.get("updated_at")),
-        version=version,
-    )
-
-
-def _uuid(index: int, value: Any) -> uuid.UUID | None:
-    if value is None:
-        return None
     try:
-        if not isinstance(value, str):
-            raise TypeError
-        return uuid.UUID(value)
-    except (TypeError, ValueError) as error:
-        raise InvalidRecord(index, "id", _EXPECTED["id"]) from error
-
-
-def _date(index: int, value: Any) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-            raise TypeError
-        return date.fromisoformat(value)
-    except (TypeError, ValueError) as error:
-        raise InvalidRecord(index, "due_date", _EXPECTED["due_date"]) from error
-
-
-def _timestamp(index: int, name: str, value: Any) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str) or not _RFC3339.fullmatch(value):
-            raise TypeError
-        return datetime.fromisoformat(value.upper()).astimezone(UTC)
-    except (TypeError, ValueError, OverflowError) as error:
-        raise InvalidRecord(index, name, _EXPECTED[name]) from error
+        return read_task_record(fields)
+    except InvalidTaskField as error:
+        raise InvalidRecord(index, error.field, error.message) from error
 
 
 def _json_reason(error: Exception) -> str:

@@ -14,12 +14,13 @@ import typer
 
 from application.errors import InvalidRecord
 from application.queries import MAX_PAGE_SIZE, StatusFilter, TaskQuery
+from application.task_document import task_document
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.files import is_stdio, open_input, open_output
 from entrypoints.cli.output import TABLE_HEADER, table_row
 from entrypoints.cli.runtime import Progress, UserOption, cli_errors, load_container, run_async
 from entrypoints.cli.task_file import FORMAT, TaskFileError, TaskFileReader, TaskFileWriter
-from entrypoints.presentation import dump_json, task_document
+from entrypoints.presentation import dump_json
 
 tasks_app = typer.Typer(
     help="One user's tasks: list, export, import, demo data.", no_args_is_help=True

@@ -1,18 +1,14 @@
-"""What the routers get from the container, as FastAPI dependencies.
-
-dependency-injector's wiring resolves each ``Provide["…"]`` marker inside a small ``@inject``
-function of this module (the app factory wires it); FastAPI only sees an async wrapper.
-Written as ``Depends(Provide["…"])`` in a route, the marker — a plain callable — would make
-FastAPI hop to its thread pool on every request just to hand the marker back.
-"""
+"""What routes get from the app's own container (``app.state.container``), as FastAPI
+dependencies: each request resolves the provider on the container of the app it reached,
+so two apps in one process (tests, workers) never share one. The dependencies are async:
+FastAPI would run a plain function in its thread pool on every request."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from application.ports import HealthProbe, TokenVerifier
 from application.use_cases import (
@@ -24,66 +20,25 @@ from application.use_cases import (
     UpdateTask,
 )
 
-T = TypeVar("T")
 
+def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency giving what the container's provider ``name`` provides (a fresh use
+    case and unit of work per request for factories, the one instance for singletons)."""
 
-def awaitable(resolve: Callable[[], T]) -> Callable[[], Awaitable[T]]:
-    async def dependency() -> T:
-        return resolve()
+    async def dependency(request: Request) -> Any:
+        return getattr(request.app.state.container, name)()
 
-    dependency.__name__ = resolve.__name__.lstrip("_")
+    dependency.__name__ = name
     return dependency
 
 
-@inject
-def _create_task(provided: CreateTask = Provide["create_task"]) -> CreateTask:
-    return provided
-
-
-@inject
-def _get_task(provided: GetTask = Provide["get_task"]) -> GetTask:
-    return provided
-
-
-@inject
-def _list_tasks(provided: ListTasks = Provide["list_tasks"]) -> ListTasks:
-    return provided
-
-
-@inject
-def _update_task(provided: UpdateTask = Provide["update_task"]) -> UpdateTask:
-    return provided
-
-
-@inject
-def _toggle_task_completion(
-    provided: ToggleTaskCompletion = Provide["toggle_task_completion"],
-) -> ToggleTaskCompletion:
-    return provided
-
-
-@inject
-def _delete_task(provided: DeleteTask = Provide["delete_task"]) -> DeleteTask:
-    return provided
-
-
-@inject
-def _token_verifier(provided: TokenVerifier = Provide["token_verifier"]) -> TokenVerifier:
-    return provided
-
-
-@inject
-def _health_probe(provided: HealthProbe = Provide["health_probe"]) -> HealthProbe:
-    return provided
-
-
-CreateTaskUseCase = Annotated[CreateTask, Depends(awaitable(_create_task))]
-GetTaskUseCase = Annotated[GetTask, Depends(awaitable(_get_task))]
-ListTasksUseCase = Annotated[ListTasks, Depends(awaitable(_list_tasks))]
-UpdateTaskUseCase = Annotated[UpdateTask, Depends(awaitable(_update_task))]
+CreateTaskUseCase = Annotated[CreateTask, Depends(provided("create_task"))]
+GetTaskUseCase = Annotated[GetTask, Depends(provided("get_task"))]
+ListTasksUseCase = Annotated[ListTasks, Depends(provided("list_tasks"))]
+UpdateTaskUseCase = Annotated[UpdateTask, Depends(provided("update_task"))]
 ToggleTaskCompletionUseCase = Annotated[
-    ToggleTaskCompletion, Depends(awaitable(_toggle_task_completion))
+    ToggleTaskCompletion, Depends(provided("toggle_task_completion"))
 ]
-DeleteTaskUseCase = Annotated[DeleteTask, Depends(awaitable(_delete_task))]
-Verifier = Annotated[TokenVerifier, Depends(awaitable(_token_verifier))]
-Probe = Annotated[HealthProbe, Depends(awaitable(_health_probe))]
+DeleteTaskUseCase = Annotated[DeleteTask, Depends(provided("delete_task"))]
+Verifier = Annotated[TokenVerifier, Depends(provided("token_verifier"))]
+Probe = Annotated[HealthProbe, Depends(provided("health_probe"))]

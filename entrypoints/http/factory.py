@@ -14,7 +14,6 @@ from entrypoints.container import (
     close_container,
     close_token_verifier,
 )
-from entrypoints.http import dependencies
 from entrypoints.http.middleware import (
     BodySizeLimitMiddleware,
     ProblemCORSMiddleware,
@@ -24,8 +23,6 @@ from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.routers import compat, health, tasks
 from entrypoints.logs import configure_logging
-
-WIRED_MODULES = [dependencies]
 
 DESCRIPTION = """
 Tasks of the signed-in user. Every `/api` route needs `Authorization: Bearer <JWT>`
@@ -57,8 +54,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    # Routes resolve their use cases on this container (entrypoints/http/dependencies.py).
     app.state.container = container
-    container.wire(modules=WIRED_MODULES)
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.include_router(compat.router)

@@ -15,19 +15,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.http.limits import MAX_BODY_BYTES
 from entrypoints.http.problems import (
     CORS_REJECTED,
     INTERNAL,
     MALFORMED,
     PROBLEM_JSON,
     TOO_LARGE,
+    problem_body,
     problem_response,
 )
 
 access_logger = logging.getLogger("todo_api.access")
 error_logger = logging.getLogger("todo_api.errors")
 
-MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -104,12 +105,16 @@ def _log_access(scope: Scope, status: int, seconds: float, request_id: str) -> N
     )
 
 
+def _too_large_detail(max_bytes: int) -> str:
+    return f"the request body must be at most {max_bytes // 1024} KiB"
+
+
 class _BodyTooLarge(StarletteHTTPException):
     """Raised from ``receive``; an HTTPException so FastAPI's body parsing lets it through
     to the problem handlers instead of calling it a parse error."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"the request body must be at most {max_bytes // 1024} KiB")
+        super().__init__(413, _too_large_detail(max_bytes))
 
 
 class BodySizeLimitMiddleware:
@@ -163,7 +168,7 @@ class BodySizeLimitMiddleware:
                 await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body must be at most {self.max_bytes // 1024} KiB"
+        detail = _too_large_detail(self.max_bytes)
         await problem_response(Request(scope), TOO_LARGE, detail, headers={"Connection": "close"})(
             scope, receive, send
         )
@@ -190,12 +195,7 @@ class ProblemCORSMiddleware(CORSMiddleware):
         if response.status_code != 400:
             return response
         reason = bytes(response.body).decode("utf-8", "replace")
-        body = {
-            "type": CORS_REJECTED.uri,
-            "title": CORS_REJECTED.title,
-            "status": 400,
-            "detail": f"{reason} (allowed origins come from CORS_ORIGINS)",
-        }
+        body = problem_body(CORS_REJECTED, f"{reason} (allowed origins come from CORS_ORIGINS)")
         headers = {
             name: value
             for name, value in response.headers.items()

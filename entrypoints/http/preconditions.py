@@ -4,13 +4,11 @@ from the task's version, and ``Idempotency-Key`` on POST (IETF httpapi draft).""
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Header
 
-from application.errors import VersionMismatch
 from domain.task import Task
 from entrypoints.http.problems import MalformedHeader
 
@@ -69,10 +67,11 @@ def etag_of(task: Task) -> str:
     return f'"{task.version}"'
 
 
-def parse_if_match(header: str | None) -> set[int] | None:
+def parse_if_match(header: str | None) -> frozenset[int] | None:
     """``None`` when any version will do (no header, or ``*``); otherwise the versions the
-    client accepts. Weak tags never match (If-Match uses strong comparison) and tags we
-    never issued match nothing, so both yield an empty set: a 412."""
+    client accepts, for the use case to check. Weak tags never match (If-Match uses strong
+    comparison) and tags we never issued match nothing, so both yield an empty set: a 412
+    (or a 404 if the task is missing)."""
     if header is None:
         return None
     if _IF_MATCH.fullmatch(header) is None:
@@ -85,25 +84,7 @@ def parse_if_match(header: str | None) -> set[int] | None:
         weak, opaque = match.groups()
         if not weak and opaque.isdigit() and len(opaque) < 10:
             versions.add(int(opaque))
-    return versions
-
-
-async def expected_version(
-    task_id: uuid.UUID,
-    accepted: set[int] | None,
-    current_version: Callable[[], Awaitable[int]],
-) -> int | None:
-    """Reduce the accepted versions to the one the write must find (atomically)."""
-    if accepted is None:
-        return None
-    if len(accepted) == 1:
-        return next(iter(accepted))
-    # Read the task even when no tag can match: a missing task is 404, not 412 (RFC 9110
-    # §13.2.1: a failure found without the precondition takes precedence over it).
-    version = await current_version()
-    if version in accepted:
-        return version
-    raise VersionMismatch(task_id)
+    return frozenset(versions)
 
 
 def parse_idempotency_key(header: str | None) -> str | None:

@@ -1,8 +1,15 @@
-"""The one mapping from errors to RFC 9457 ``application/problem+json`` responses."""
+"""The one mapping from errors to RFC 9457 ``application/problem+json`` responses.
+
+``ERRORS`` says, per error type, which problem it is, its detail and its headers; the
+exception handlers answer from it, and ``documented_errors`` documents a route's problems
+from the same problem types. Framework errors (request validation, Starlette's HTTP
+exceptions) have handlers of their own that answer with the same problem types.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +31,8 @@ from application.errors import (
     VersionMismatch,
 )
 from domain.errors import InvalidTaskField
+from entrypoints.http.limits import MAX_BODY_KIB
+from entrypoints.http.schemas import Problem
 
 logger = logging.getLogger("todo_api.errors")
 
@@ -36,55 +45,90 @@ class ProblemType:
     slug: str
     status: int
     title: str
+    # What the OpenAPI document says a response of this problem means.
+    description: str
 
     @property
     def uri(self) -> str:
         return f"/problems/{self.slug}"
 
 
-VALIDATION = ProblemType("validation-error", 422, "Your request is not valid")
-MALFORMED = ProblemType("malformed-request", 400, "The request could not be read")
-CORS_REJECTED = ProblemType("cors-rejected", 400, "Cross-origin request not allowed")
-UNAUTHORIZED = ProblemType("unauthorized", 401, "Authentication required")
-FORBIDDEN = ProblemType("forbidden", 403, "Forbidden")
-NOT_FOUND = ProblemType("not-found", 404, "Not Found")
-CONFLICT = ProblemType("conflict", 409, "Conflict")
-PRECONDITION_FAILED = ProblemType("precondition-failed", 412, "Precondition Failed")
-IDEMPOTENCY_KEY_REUSED = ProblemType("idempotency-key-reused", 422, "Idempotency-Key reused")
-TOO_LARGE = ProblemType("payload-too-large", 413, "Content Too Large")
-UNAVAILABLE = ProblemType("service-unavailable", 503, "Service Unavailable")
-INTERNAL = ProblemType("internal-error", 500, "Internal Server Error")
+MALFORMED = ProblemType(
+    "malformed-request",
+    400,
+    "The request could not be read",
+    "Malformed request (e.g. invalid JSON)",
+)
+CORS_REJECTED = ProblemType(
+    "cors-rejected", 400, "Cross-origin request not allowed", "Origin not in CORS_ORIGINS"
+)
+UNAUTHORIZED = ProblemType(
+    "unauthorized", 401, "Authentication required", "Missing, invalid or expired bearer token"
+)
+FORBIDDEN = ProblemType("forbidden", 403, "Forbidden", "The path names another user")
+NOT_FOUND = ProblemType(
+    "not-found", 404, "Not Found", "No such task (or it belongs to another user)"
+)
+CONFLICT = ProblemType("conflict", 409, "Conflict", "The task kept changing; retry")
+PRECONDITION_FAILED = ProblemType(
+    "precondition-failed",
+    412,
+    "Precondition Failed",
+    "If-Match does not match the task's current ETag",
+)
+TOO_LARGE = ProblemType(
+    "payload-too-large", 413, "Content Too Large", f"Body larger than {MAX_BODY_KIB} KiB"
+)
+UNSUPPORTED_MEDIA_TYPE = ProblemType(
+    "unsupported-media-type", 415, "Unsupported Media Type", "Body not sent as application/json"
+)
+VALIDATION = ProblemType(
+    "validation-error",
+    422,
+    "Your request is not valid",
+    "Validation error; `errors` lists each field",
+)
+IDEMPOTENCY_KEY_REUSED = ProblemType(
+    "idempotency-key-reused",
+    422,
+    "Idempotency-Key reused",
+    "The Idempotency-Key was first used with another body",
+)
+UNAVAILABLE = ProblemType(
+    "service-unavailable",
+    503,
+    "Service Unavailable",
+    "Database unavailable; retry after a moment",
+)
+INTERNAL = ProblemType(
+    "internal-error", 500, "Internal Server Error", "Unexpected error; quote the request_id"
+)
 
-
-def request_id_of(request: Request) -> str | None:
-    value = getattr(request.state, "request_id", None)
-    return value if isinstance(value, str) else None
-
-
-def problem_response(
-    request: Request,
-    problem: ProblemType,
-    detail: str | None = None,
-    *,
-    errors: list[dict[str, str]] | None = None,
-    headers: dict[str, str] | None = None,
-    status: int | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": problem.uri,
-        "title": problem.title,
-        "status": status or problem.status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    request_id = request_id_of(request)
-    if request_id:
-        body["request_id"] = request_id
-    if errors is not None:
-        body["errors"] = errors
-    return JSONResponse(
-        body, status_code=status or problem.status, headers=headers, media_type=PROBLEM_JSON
+# The problem a route's documentation describes for each status it lists.
+_DOCUMENTED = {
+    problem.status: problem
+    for problem in (
+        MALFORMED,
+        UNAUTHORIZED,
+        FORBIDDEN,
+        NOT_FOUND,
+        CONFLICT,
+        PRECONDITION_FAILED,
+        TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
+        VALIDATION,
+        UNAVAILABLE,
     )
+}
+_SEE_ERRORS = "see errors for what to fix"
+
+
+class MissingCredentials(Exception):
+    """No bearer token in the request."""
+
+
+class MalformedHeader(ValueError):
+    """A request header we rely on (If-Match, Idempotency-Key) is not well-formed."""
 
 
 def bearer_challenge(error: str | None = None, description: str | None = None) -> str:
@@ -98,12 +142,131 @@ def bearer_challenge(error: str | None = None, description: str | None = None) -
     return challenge
 
 
-class MissingCredentials(Exception):
-    """No bearer token in the request."""
+FieldErrors = list[dict[str, str]]
 
 
-class MalformedHeader(ValueError):
-    """A request header we rely on (If-Match, Idempotency-Key) is not well-formed."""
+def _field_error(error: Exception) -> FieldErrors:
+    assert isinstance(error, InvalidTaskField | InvalidQuery)
+    return [{"field": error.field, "message": error.message}]
+
+
+def _no_headers(_error: Exception) -> dict[str, str]:
+    return {}
+
+
+def _no_field_errors(_error: Exception) -> FieldErrors | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """How one error type is answered."""
+
+    problem: ProblemType
+    detail: Callable[[Exception], str]
+    headers: Callable[[Exception], dict[str, str]] = _no_headers
+    errors: Callable[[Exception], FieldErrors | None] = _no_field_errors
+
+
+def _token_reason(error: Exception) -> str:
+    assert isinstance(error, InvalidToken)
+    return error.reason
+
+
+def _invalid_token_challenge(error: Exception) -> dict[str, str]:
+    return {"WWW-Authenticate": bearer_challenge("invalid_token", _token_reason(error))}
+
+
+ERRORS: dict[type[Exception], ErrorRule] = {
+    InvalidTaskField: ErrorRule(VALIDATION, lambda _: _SEE_ERRORS, errors=_field_error),
+    InvalidQuery: ErrorRule(VALIDATION, lambda _: _SEE_ERRORS, errors=_field_error),
+    MissingCredentials: ErrorRule(
+        UNAUTHORIZED,
+        lambda _: "send the user's token as 'Authorization: Bearer <token>'",
+        headers=lambda _: {"WWW-Authenticate": bearer_challenge()},
+    ),
+    InvalidToken: ErrorRule(UNAUTHORIZED, _token_reason, headers=_invalid_token_challenge),
+    AccessDenied: ErrorRule(FORBIDDEN, lambda error: str(error) or "this is not your resource"),
+    TaskNotFound: ErrorRule(NOT_FOUND, lambda _: "no such task"),
+    VersionMismatch: ErrorRule(
+        PRECONDITION_FAILED,
+        lambda _: "the task has changed since you read it (If-Match does not match its ETag)",
+    ),
+    ConcurrentUpdate: ErrorRule(CONFLICT, lambda _: "the task kept changing; read it and retry"),
+    StorageUnavailable: ErrorRule(
+        UNAVAILABLE,
+        lambda _: "the database is unavailable; retry shortly",
+        headers=lambda _: {"Retry-After": "2"},
+    ),
+    MalformedHeader: ErrorRule(MALFORMED, str),
+    IdempotencyKeyReused: ErrorRule(
+        IDEMPOTENCY_KEY_REUSED,
+        str,
+        errors=lambda error: [{"field": "Idempotency-Key", "message": str(error)}],
+    ),
+}
+
+
+def problem_body(
+    problem: ProblemType,
+    detail: str | None,
+    *,
+    instance: str | None = None,
+    request_id: str | None = None,
+    errors: FieldErrors | None = None,
+    status: int | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": problem.uri,
+        "title": problem.title,
+        "status": status or problem.status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def request_id_of(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def problem_response(
+    request: Request,
+    problem: ProblemType,
+    detail: str | None = None,
+    *,
+    errors: FieldErrors | None = None,
+    headers: dict[str, str] | None = None,
+    status: int | None = None,
+) -> JSONResponse:
+    body = problem_body(
+        problem,
+        detail,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        errors=errors,
+        status=status,
+    )
+    return JSONResponse(body, status_code=body["status"], headers=headers, media_type=PROBLEM_JSON)
+
+
+async def _on_error(request: Request, error: Exception) -> JSONResponse:
+    rule = next(ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS)
+    if rule.problem is UNAVAILABLE:
+        logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
+    return problem_response(
+        request,
+        rule.problem,
+        rule.detail(error),
+        errors=rule.errors(error),
+        headers=rule.headers(error) or None,
+    )
 
 
 def _field_of(location: tuple[Any, ...]) -> str:
@@ -113,15 +276,6 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
-    errors = []
-    for item in error.errors():
-        message = str(item.get("msg", "is not valid"))
-        message = message.removeprefix("Value error, ")
-        errors.append({"field": _field_of(tuple(item.get("loc", ()))), "message": message})
-    return errors
-
-
 async def _on_request_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     for item in error.errors():
@@ -129,71 +283,19 @@ async def _on_request_validation(request: Request, error: Exception) -> JSONResp
             reason = (item.get("ctx") or {}).get("error")
             detail = "the request body is not valid JSON" + (f": {reason}" if reason else "")
             return problem_response(request, MALFORMED, detail)
-    return problem_response(
-        request, VALIDATION, "see errors for what to fix", errors=_validation_errors(error)
-    )
+    errors = [
+        {
+            "field": _field_of(tuple(item.get("loc", ()))),
+            "message": str(item.get("msg", "is not valid")).removeprefix("Value error, "),
+        }
+        for item in error.errors()
+    ]
+    return problem_response(request, VALIDATION, _SEE_ERRORS, errors=errors)
 
 
-async def _on_invalid_field(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, InvalidTaskField | InvalidQuery)
-    errors = [{"field": error.field, "message": error.message}]
-    return problem_response(request, VALIDATION, "see errors for what to fix", errors=errors)
-
-
-async def _on_missing_credentials(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        UNAUTHORIZED,
-        "send the user's token as 'Authorization: Bearer <token>'",
-        headers={"WWW-Authenticate": bearer_challenge()},
-    )
-
-
-async def _on_invalid_token(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, InvalidToken)
-    challenge = bearer_challenge("invalid_token", error.reason)
-    return problem_response(
-        request, UNAUTHORIZED, error.reason, headers={"WWW-Authenticate": challenge}
-    )
-
-
-async def _on_access_denied(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(request, FORBIDDEN, str(error) or "this is not your resource")
-
-
-async def _on_not_found(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(request, NOT_FOUND, "no such task")
-
-
-async def _on_version_mismatch(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        PRECONDITION_FAILED,
-        "the task has changed since you read it (If-Match does not match its ETag)",
-    )
-
-
-async def _on_concurrent_update(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(request, CONFLICT, "the task kept changing; read it and retry")
-
-
-async def _on_storage_unavailable(request: Request, error: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
-    return problem_response(
-        request,
-        UNAVAILABLE,
-        "the database is unavailable; retry shortly",
-        headers={"Retry-After": "2"},
-    )
-
-
-async def _on_malformed_header(request: Request, error: Exception) -> JSONResponse:
-    return problem_response(request, MALFORMED, str(error))
-
-
-async def _on_idempotency_key_reused(request: Request, error: Exception) -> JSONResponse:
-    errors = [{"field": "Idempotency-Key", "message": str(error)}]
-    return problem_response(request, IDEMPOTENCY_KEY_REUSED, str(error), errors=errors)
+# The HTTP exceptions raised with a status of ours (the framework's 404 and 405 and the
+# strict reader's 415 take their phrase as problem title).
+_BY_STATUS = {p.status: p for p in (MALFORMED, NOT_FOUND, TOO_LARGE, UNAVAILABLE)}
 
 
 async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
@@ -203,8 +305,8 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
-    known = {p.status: p for p in (MALFORMED, NOT_FOUND, TOO_LARGE, UNAVAILABLE)}
-    problem = known.get(status, ProblemType(phrase.lower().replace(" ", "-"), status, phrase))
+    generic = ProblemType(phrase.lower().replace(" ", "-"), status, phrase, phrase)
+    problem = _BY_STATUS.get(status, generic)
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else None
     headers = dict(error.headers or {})
     if status == 404:
@@ -238,45 +340,18 @@ def _allowed_methods(request: Request) -> list[str]:
 def install_problem_handlers(app: FastAPI) -> None:
     """Unexpected exceptions are turned into 500 problems by ``RequestContextMiddleware``,
     which also logs them with the request id."""
-    handlers = {
-        RequestValidationError: _on_request_validation,
-        InvalidTaskField: _on_invalid_field,
-        InvalidQuery: _on_invalid_field,
-        MissingCredentials: _on_missing_credentials,
-        InvalidToken: _on_invalid_token,
-        AccessDenied: _on_access_denied,
-        TaskNotFound: _on_not_found,
-        VersionMismatch: _on_version_mismatch,
-        ConcurrentUpdate: _on_concurrent_update,
-        StorageUnavailable: _on_storage_unavailable,
-        MalformedHeader: _on_malformed_header,
-        IdempotencyKeyReused: _on_idempotency_key_reused,
-        StarletteHTTPException: _on_http_exception,
-    }
-    for error_type, handler in handlers.items():
-        app.add_exception_handler(error_type, handler)
+    for error_type in ERRORS:
+        app.add_exception_handler(error_type, _on_error)
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
 
 
 def documented_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problems a route can answer."""
-    from entrypoints.http.schemas import Problem
-
-    descriptions = {
-        400: "Malformed request (e.g. invalid JSON)",
-        401: "Missing, invalid or expired bearer token",
-        403: "The path names another user",
-        404: "No such task (or it belongs to another user)",
-        409: "The task kept changing; retry",
-        412: "If-Match does not match the task's current ETag",
-        413: "Body larger than 64 KiB",
-        415: "Body not sent as application/json",
-        422: "Validation error; `errors` lists each field",
-        503: "Database unavailable; retry after a moment",
-    }
     return {
         status: {
             "model": Problem,
-            "description": descriptions[status],
+            "description": _DOCUMENTED[status].description,
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -14,22 +13,20 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
     StrictStr,
+    WithJsonSchema,
 )
 
-from application.use_cases import NewTask
-from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskChanges
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from application.task_document import ISO_DATE
+from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, NewTask, TaskChanges
 
 
 def _parse_due_date(value: Any) -> Any:
     """Only ``YYYY-MM-DD`` strings: no timestamps, no datetimes, no numbers."""
     if value is None or isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError("must be a date in YYYY-MM-DD format")
     try:
         return date.fromisoformat(value)
@@ -72,11 +69,8 @@ Description = Annotated[
 ]
 
 
-def _utc_rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-Timestamp = Annotated[AwareDatetime, PlainSerializer(_utc_rfc3339, return_type=str)]
+# Written as RFC 3339 in UTC with "Z" (application/task_document.py); documented as a string.
+Timestamp = Annotated[AwareDatetime, WithJsonSchema({"type": "string"}, mode="serialization")]
 
 
 class _Body(BaseModel):
@@ -91,12 +85,7 @@ class TaskCreate(_Body):
     due_date: DueDate | None = None
 
     def new_task(self) -> NewTask:
-        return NewTask(
-            title=self.title,
-            description=self.description,
-            completed=self.completed,
-            due_date=self.due_date,
-        )
+        return NewTask(**self.model_dump())
 
 
 def _not_null(value: Any) -> Any:

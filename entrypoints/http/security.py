@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
 
+from fastapi import Depends, Request
+
+from application.errors import AccessDenied
 from application.ports import Identity
 from entrypoints.http.dependencies import Verifier
 from entrypoints.http.problems import MissingCredentials
@@ -25,3 +28,13 @@ async def current_identity(request: Request, verifier: Verifier) -> Identity:
     identity = await verifier.verify(bearer_token(request))
     request.state.user_id = identity.user_id
     return identity
+
+
+CurrentUser = Annotated[Identity, Depends(current_identity)]
+
+
+async def check_path_owner(user_id: str, identity: CurrentUser) -> None:
+    """The compatibility routes name the user in the path; it must be the caller (a
+    router-level dependency of ``/api/{user_id}/…``)."""
+    if user_id != identity.user_id:
+        raise AccessDenied("the path names another user than the token's subject")

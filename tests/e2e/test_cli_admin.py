@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from application.use_cases import NewTask
+from domain.task import NewTask
 from entrypoints.cli.errors import ExitCode
 from entrypoints.cli.main import app
 from entrypoints.container import build_container, close_container

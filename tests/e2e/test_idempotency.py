@@ -12,7 +12,8 @@ import pytest
 from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.errors import IdempotencyKeyReused
-from application.use_cases import CreateTask, NewTask
+from application.use_cases import CreateTask
+from domain.task import NewTask
 from tests.e2e.conftest import auth
 from tests.fakes import FixedClock
 

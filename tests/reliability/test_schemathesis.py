@@ -20,19 +20,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from entrypoints.container import Container, build_container
-from entrypoints.http.factory import WIRED_MODULES, create_app
+from entrypoints.http.factory import create_app
 from tests.e2e.conftest import make_settings, token_for
 
 memory_container = build_container(make_settings("memory://", log_level="CRITICAL"))
 memory_app = create_app(memory_container)
 schema = schemathesis.openapi.from_asgi("/openapi.json", memory_app)
-
-
-def wired(container: Container, app: Any) -> Any:
-    # dependency-injector wires a module for one container at a time, and every app of the
-    # process shares the router modules: point them at this app's container first.
-    container.wire(modules=WIRED_MODULES)
-    return app
 
 
 class FreshUser:
@@ -77,7 +70,7 @@ def check(case: schemathesis.Case, **transport: Any) -> None:
 
 @pytest.fixture
 def in_memory() -> Any:
-    return wired(memory_container, memory_app)
+    return memory_app
 
 
 @schema.parametrize()
@@ -98,8 +91,9 @@ def postgres_app(postgres_container: Container) -> Any:
 
 
 @pytest.fixture
-def on_postgres(postgres_container: Container, postgres_app: Any) -> Any:
-    return wired(postgres_container, postgres_app)
+def on_postgres(postgres_app: Any) -> Any:
+    # Each app resolves its routes' use cases on its own container: no wiring to redo.
+    return postgres_app
 
 
 @pytest.mark.postgres

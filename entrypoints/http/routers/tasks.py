@@ -1,32 +1,37 @@
-"""The task routes, built once for each of the two URL shapes that serve them:
-
-* ``/api/tasks`` — the caller's tasks (``router``);
-* ``/api/{user_id}/tasks`` — the widespread "Phase II" shape (``compat.router``), where the
-  path's ``user_id`` must be the token's ``sub`` (403 otherwise); it never widens what the
-  caller can reach. It has a ``PATCH …/complete`` toggle instead of a general ``PATCH``.
-
-Both call the same use cases; only how the owner is established differs (the ``owner``
-dependency).
+"""The task routes: module-level endpoints, each parsing its input, calling one use case and
+shaping the response. ``on_both_shapes`` registers an endpoint on ``/api/tasks`` (``router``)
+and on the compatibility shape ``/api/{user_id}/tasks`` (``compat.router``); ``PATCH`` is on
+the first only.
 """
 
-# No ``from __future__ import annotations`` here: the route functions are defined inside
-# ``build_task_router`` and annotated with its ``owner`` argument, which FastAPI can only
-# see if annotations are evaluated where they are written.
+from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from application.ports import Identity
-from application.use_cases import GetTask, UpdateTask
+from application.pagination import MAX_CURSOR_LENGTH, decode_cursor, encode_cursor
+from application.queries import (
+    DEFAULT_ORDER,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_LENGTH,
+    SortField,
+    SortOrder,
+    StatusFilter,
+    TaskQuery,
+)
+from application.task_document import task_document
+from application.use_cases import UpdateTask
 from domain.task import TaskChanges
 from entrypoints.http.dependencies import (
     CreateTaskUseCase,
     DeleteTaskUseCase,
     GetTaskUseCase,
     ListTasksUseCase,
-    ToggleTaskCompletionUseCase,
     UpdateTaskUseCase,
 )
 from entrypoints.http.preconditions import (
@@ -34,158 +39,183 @@ from entrypoints.http.preconditions import (
     IdempotencyKeyHeader,
     IfMatch,
     parse_idempotency_key,
+    parse_if_match,
 )
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.routers.common import (
-    CurrentUser,
-    ListQuery,
-    expected_version_for,
-    list_response,
-    task_response,
-)
+from entrypoints.http.responses import JSON, task_response
+from entrypoints.http.routers import compat
 from entrypoints.http.schemas import TaskCreate, TaskOut, TaskPatch, TaskReplace
+from entrypoints.http.security import CurrentUser
 from entrypoints.http.strict import StrictRoute
+from entrypoints.presentation import dump_json
 
 WRITE_ERRORS = (400, 404, 409, 412, 413, 422)
 
 
-def build_task_router(*, prefix: str, tags: list[str], owner: Any, compat: bool) -> APIRouter:
-    """``owner`` is the ``Annotated[Identity, Depends(...)]`` that says whose tasks these are."""
-    router = APIRouter(
-        prefix=prefix,
-        tags=tags,  # type: ignore[arg-type]
-        responses=documented_errors(401, 403, 503) if compat else documented_errors(401, 503),
-        route_class=StrictRoute,
+def _default_orders() -> str:
+    """ "desc for created/updated, asc for …": each order and the sorts it is the default of."""
+    sorts_by_order: dict[SortOrder, list[str]] = {}
+    for sort, order in DEFAULT_ORDER.items():
+        sorts_by_order.setdefault(order, []).append(sort.value)
+    return ", ".join(f"{order} for {'/'.join(sorts)}" for order, sorts in sorts_by_order.items())
+
+
+async def list_query(
+    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
+    sort: Annotated[SortField, Query()] = SortField.CREATED,
+    order: Annotated[SortOrder | None, Query(description=f"Default: {_default_orders()}")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH_LENGTH,
+            description="Case-insensitive text in title or description",
+            json_schema_extra={"pattern": "^[^\\x00]*$"},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="From the `Link: rel=next` header"),
+    ] = None,
+) -> TaskQuery:
+    query = TaskQuery(status=status, sort=sort, order=order, limit=limit, search=q)
+    if cursor is None:
+        return query
+    return replace(query, after=decode_cursor(cursor, query))
+
+
+ListQuery = Annotated[TaskQuery, Depends(list_query)]
+
+
+async def _update(
+    use_case: UpdateTask, owner: str, task_id: uuid.UUID, changes: TaskChanges, if_match: str | None
+) -> Response:
+    """PUT and PATCH differ only in what their body may leave out."""
+    accepted = parse_if_match(if_match)
+    return task_response(
+        await use_case.execute(owner, task_id, changes, accepted_versions=accepted)
     )
 
-    async def update(
-        task_id: uuid.UUID,
-        changes: TaskChanges,
-        identity: Identity,
-        use_case: UpdateTask,
-        get_task: GetTask,
-        if_match: str | None,
-    ) -> Response:
-        """PUT and PATCH differ only in what their body may leave out."""
-        version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
-        task = await use_case.execute(identity.user_id, task_id, changes, expected_version=version)
-        return task_response(task)
 
-    def location(identity: Identity, task_id: uuid.UUID) -> str:
-        base = f"/api/{identity.user_id}/tasks" if compat else "/api/tasks"
-        return f"{base}/{task_id}"
-
-    @router.get(
-        "",
-        summary="List your tasks",
-        response_model=list[TaskOut],
-        responses=documented_errors(422),
-    )
-    async def list_tasks(
-        request: Request, identity: owner, query: ListQuery, use_case: ListTasksUseCase
-    ) -> Response:
-        return await list_response(request, identity.user_id, query, use_case)
-
-    @router.post(
-        "",
-        summary="Create a task",
-        description=CREATE_DESCRIPTION,
-        status_code=status.HTTP_201_CREATED,
-        response_model=TaskOut,
-        responses=documented_errors(400, 409, 413, 422),
-    )
-    async def create_task(
-        body: TaskCreate,
-        identity: owner,
-        use_case: CreateTaskUseCase,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> Response:
-        key = parse_idempotency_key(idempotency_key)
-        task = await use_case.execute(identity.user_id, body.new_task(), idempotency_key=key)
-        return task_response(task, 201, Location=location(identity, task.id))
-
-    @router.get(
-        "/{task_id}",
-        summary="Get one task",
-        response_model=TaskOut,
-        responses=documented_errors(404, 422),
-    )
-    async def get_task(task_id: uuid.UUID, identity: owner, use_case: GetTaskUseCase) -> Response:
-        return task_response(await use_case.execute(identity.user_id, task_id))
-
-    @router.put(
-        "/{task_id}",
-        summary="Replace a task's editable fields",
-        description="`title` is required; omitted fields keep their value; `null` clears.",
-        response_model=TaskOut,
-        responses=documented_errors(*WRITE_ERRORS),
-    )
-    async def replace_task(
-        task_id: uuid.UUID,
-        body: TaskReplace,
-        identity: owner,
-        use_case: UpdateTaskUseCase,
-        get_task: GetTaskUseCase,
-        if_match: IfMatch = None,
-    ) -> Response:
-        return await update(task_id, body.changes(), identity, use_case, get_task, if_match)
-
-    @router.delete(
-        "/{task_id}",
-        summary="Delete a task",
-        status_code=status.HTTP_204_NO_CONTENT,
-        response_class=Response,
-        responses=documented_errors(400, 404, 412, 422),
-    )
-    async def delete_task(
-        task_id: uuid.UUID,
-        identity: owner,
-        use_case: DeleteTaskUseCase,
-        get_task: GetTaskUseCase,
-        if_match: IfMatch = None,
-    ) -> Response:
-        version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
-        await use_case.execute(identity.user_id, task_id, expected_version=version)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-    if compat:
-
-        @router.patch(
-            "/{task_id}/complete",
-            summary="Toggle a task's completion",
-            response_model=TaskOut,
-            responses=documented_errors(400, 404, 409, 412, 422),
-        )
-        async def toggle_task(
-            task_id: uuid.UUID,
-            identity: owner,
-            use_case: ToggleTaskCompletionUseCase,
-            get_task: GetTaskUseCase,
-            if_match: IfMatch = None,
-        ) -> Response:
-            version = await expected_version_for(identity.user_id, task_id, if_match, get_task)
-            task = await use_case.execute(identity.user_id, task_id, expected_version=version)
-            return task_response(task)
-
-    else:
-
-        @router.patch(
-            "/{task_id}",
-            summary="Change some of a task's fields",
-            response_model=TaskOut,
-            responses=documented_errors(*WRITE_ERRORS),
-        )
-        async def patch_task(
-            task_id: uuid.UUID,
-            body: TaskPatch,
-            identity: owner,
-            use_case: UpdateTaskUseCase,
-            get_task: GetTaskUseCase,
-            if_match: IfMatch = None,
-        ) -> Response:
-            return await update(task_id, body.changes(), identity, use_case, get_task, if_match)
-
-    return router
+router = APIRouter(
+    prefix="/api/tasks",
+    tags=["tasks"],
+    responses=documented_errors(401, 503),
+    route_class=StrictRoute,
+)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 
 
-router = build_task_router(prefix="/api/tasks", tags=["tasks"], owner=CurrentUser, compat=False)
+def on_both_shapes(method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    """Register the decorated endpoint at ``path`` under both URL shapes."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        for shape in (router, compat.router):
+            shape.add_api_route(path, endpoint, methods=[method], **options)
+        return endpoint
+
+    return register
+
+
+@on_both_shapes(
+    "GET",
+    "",
+    summary="List your tasks",
+    response_model=list[TaskOut],
+    responses=documented_errors(422),
+)
+async def list_tasks(
+    request: Request, identity: CurrentUser, query: ListQuery, use_case: ListTasksUseCase
+) -> Response:
+    page = await use_case.execute(identity.user_id, query)
+    headers = {}
+    if page.next_position is not None:
+        next_url = request.url.include_query_params(cursor=encode_cursor(query, page.next_position))
+        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    body = dump_json([task_document(task) for task in page.items])
+    return Response(body, media_type=JSON, headers=headers)
+
+
+@on_both_shapes(
+    "POST",
+    "",
+    summary="Create a task",
+    description=CREATE_DESCRIPTION,
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskOut,
+    responses=documented_errors(400, 409, 413, 422),
+)
+async def create_task(
+    request: Request,
+    body: TaskCreate,
+    identity: CurrentUser,
+    use_case: CreateTaskUseCase,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    key = parse_idempotency_key(idempotency_key)
+    task = await use_case.execute(identity.user_id, body.new_task(), idempotency_key=key)
+    # The collection's own path, on either URL shape.
+    return task_response(task, 201, Location=f"{request.url.path}/{task.id}")
+
+
+@on_both_shapes(
+    "GET",
+    "/{task_id}",
+    summary="Get one task",
+    response_model=TaskOut,
+    responses=documented_errors(404, 422),
+)
+async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskUseCase) -> Response:
+    return task_response(await use_case.execute(identity.user_id, task_id))
+
+
+@on_both_shapes(
+    "PUT",
+    "/{task_id}",
+    summary="Replace a task's editable fields",
+    description="`title` is required; omitted fields keep their value; `null` clears.",
+    response_model=TaskOut,
+    responses=documented_errors(*WRITE_ERRORS),
+)
+async def replace_task(
+    task_id: uuid.UUID,
+    body: TaskReplace,
+    identity: CurrentUser,
+    use_case: UpdateTaskUseCase,
+    if_match: IfMatch = None,
+) -> Response:
+    return await _update(use_case, identity.user_id, task_id, body.changes(), if_match)
+
+
+@on_both_shapes(
+    "DELETE",
+    "/{task_id}",
+    summary="Delete a task",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=documented_errors(400, 404, 412, 422),
+)
+async def delete_task(
+    task_id: uuid.UUID,
+    identity: CurrentUser,
+    use_case: DeleteTaskUseCase,
+    if_match: IfMatch = None,
+) -> Response:
+    await use_case.execute(identity.user_id, task_id, accepted_versions=parse_if_match(if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.patch(
+    "/{task_id}",
+    summary="Change some of a task's fields",
+    response_model=TaskOut,
+    responses=documented_errors(*WRITE_ERRORS),
+)
+async def patch_task(
+    task_id: uuid.UUID,
+    body: TaskPatch,
+    identity: CurrentUser,
+    use_case: UpdateTaskUseCase,
+    if_match: IfMatch = None,
+) -> Response:
+    return await _update(use_case, identity.user_id, task_id, body.changes(), if_match)

@@ -12,17 +12,16 @@ from adapters.memory import InMemoryTaskStore, InMemoryUnitOfWork
 from application.demo_data import HISTORY
 from application.errors import DuplicateTaskId, InvalidRecord
 from application.ports import IdempotencyRecord, OwnerTaskCount
-from application.use_cases import CreateTask, NewTask
+from application.use_cases import CreateTask
 from application.use_cases.admin import (
     ExportTasks,
     GetStats,
     ImportTasks,
     PurgeUser,
     SeedTasks,
-    TaskRecord,
 )
 from domain.errors import InvalidTaskField
-from domain.task import Task
+from domain.task import NewTask, Task, TaskRecord
 from tests.fakes import T0, FixedClock, SteppingClock
 
 ALICE = "alice"

@@ -24,13 +24,12 @@ from application.use_cases import (
     DeleteTask,
     GetTask,
     ListTasks,
-    NewTask,
     TaskPage,
     ToggleTaskCompletion,
     UpdateTask,
 )
 from domain.errors import InvalidTaskField
-from domain.task import Task, TaskChanges
+from domain.task import NewTask, Task, TaskChanges
 from tests.fakes import T0, FixedClock, InterleavingUnitOfWork, SteppingClock
 
 ALICE = "alice"
@@ -187,9 +186,13 @@ async def test_no_op_update_writes_nothing(app: App) -> None:
 
 async def test_update_with_the_current_version(app: App) -> None:
     task = await app.create.execute(ALICE, NewTask(title="v1"))
-    updated = await app.update.execute(ALICE, task.id, TaskChanges(title="v2"), expected_version=1)
+    updated = await app.update.execute(
+        ALICE, task.id, TaskChanges(title="v2"), accepted_versions=frozenset({1})
+    )
     assert updated.version == 2
-    again = await app.update.execute(ALICE, task.id, TaskChanges(title="v3"), expected_version=2)
+    again = await app.update.execute(
+        ALICE, task.id, TaskChanges(title="v3"), accepted_versions=frozenset({2})
+    )
     assert again.title == "v3"
     assert again.version == 3
 
@@ -198,7 +201,9 @@ async def test_update_with_a_stale_version_is_a_mismatch(app: App) -> None:
     task = await app.create.execute(ALICE, NewTask(title="v1"))
     await app.update.execute(ALICE, task.id, TaskChanges(title="v2"))
     with pytest.raises(VersionMismatch) as error:
-        await app.update.execute(ALICE, task.id, TaskChanges(title="lost"), expected_version=1)
+        await app.update.execute(
+            ALICE, task.id, TaskChanges(title="lost"), accepted_versions=frozenset({1})
+        )
     assert error.value.task_id == task.id
     stored = await app.stored(ALICE, task.id)
     assert stored is not None
@@ -208,7 +213,9 @@ async def test_update_with_a_stale_version_is_a_mismatch(app: App) -> None:
 async def test_update_with_a_future_version_is_a_mismatch(app: App) -> None:
     task = await app.create.execute(ALICE, NewTask(title="v1"))
     with pytest.raises(VersionMismatch):
-        await app.update.execute(ALICE, task.id, TaskChanges(title="x"), expected_version=7)
+        await app.update.execute(
+            ALICE, task.id, TaskChanges(title="x"), accepted_versions=frozenset({7})
+        )
 
 
 async def test_update_of_a_missing_task_is_not_found(app: App) -> None:
@@ -221,7 +228,9 @@ async def test_update_of_another_owners_task_is_not_found_and_changes_nothing(ap
     with pytest.raises(TaskNotFound):
         await app.update.execute(BOB, task.id, TaskChanges(title="Bob was here"))
     with pytest.raises(TaskNotFound):
-        await app.update.execute(BOB, task.id, TaskChanges(title="x"), expected_version=1)
+        await app.update.execute(
+            BOB, task.id, TaskChanges(title="x"), accepted_versions=frozenset({1})
+        )
     stored = await app.stored(ALICE, task.id)
     assert stored is not None
     assert (stored.title, stored.version) == ("Alice's", 1)
@@ -287,7 +296,7 @@ async def test_a_stale_conditional_write_is_a_version_mismatch(app: App) -> None
     gate = Gate()
     update = UpdateTask(InterleavingUnitOfWork(app.store, gate), app.clock)
     running = asyncio.create_task(
-        update.execute(ALICE, task.id, TaskChanges(title="Mine"), expected_version=1)
+        update.execute(ALICE, task.id, TaskChanges(title="Mine"), accepted_versions=frozenset({1}))
     )
     await gate.reached.wait()
     await concurrent_edit(app.store, ALICE, task.id)
@@ -353,7 +362,7 @@ async def test_toggle_flips_completion_and_bumps_version(app: App) -> None:
     assert toggled.completed is True
     assert toggled.version == 2
     assert toggled.updated_at > task.updated_at
-    back = await app.toggle.execute(ALICE, task.id, expected_version=2)
+    back = await app.toggle.execute(ALICE, task.id, accepted_versions=frozenset({2}))
     assert back.completed is False
     assert back.version == 3
     stored = await app.stored(ALICE, task.id)
@@ -365,7 +374,7 @@ async def test_toggle_with_a_stale_version_is_a_mismatch(app: App) -> None:
     task = await app.create.execute(ALICE, NewTask(title="t"))
     await app.toggle.execute(ALICE, task.id)
     with pytest.raises(VersionMismatch):
-        await app.toggle.execute(ALICE, task.id, expected_version=1)
+        await app.toggle.execute(ALICE, task.id, accepted_versions=frozenset({1}))
     stored = await app.stored(ALICE, task.id)
     assert stored is not None
     assert (stored.completed, stored.version) == (True, 2)
@@ -400,7 +409,7 @@ async def test_delete_of_another_owners_task_is_not_found_and_keeps_it(app: App)
     with pytest.raises(TaskNotFound):
         await app.delete.execute(BOB, task.id)
     with pytest.raises(TaskNotFound):
-        await app.delete.execute(BOB, task.id, expected_version=1)
+        await app.delete.execute(BOB, task.id, accepted_versions=frozenset({1}))
     assert await app.stored(ALICE, task.id) is not None
 
 
@@ -408,13 +417,62 @@ async def test_delete_with_versions(app: App) -> None:
     task = await app.create.execute(ALICE, NewTask(title="v1"))
     await app.update.execute(ALICE, task.id, TaskChanges(title="v2"))
     with pytest.raises(VersionMismatch) as error:
-        await app.delete.execute(ALICE, task.id, expected_version=1)
+        await app.delete.execute(ALICE, task.id, accepted_versions=frozenset({1}))
     assert error.value.task_id == task.id
     assert await app.stored(ALICE, task.id) is not None
-    await app.delete.execute(ALICE, task.id, expected_version=2)
+    await app.delete.execute(ALICE, task.id, accepted_versions=frozenset({2}))
     assert await app.stored(ALICE, task.id) is None
     with pytest.raises(TaskNotFound):
-        await app.delete.execute(ALICE, task.id, expected_version=2)
+        await app.delete.execute(ALICE, task.id, accepted_versions=frozenset({2}))
+
+
+async def test_writes_accept_any_of_several_versions_and_refuse_the_rest(app: App) -> None:
+    """If-Match may list several tags: the write lands if the task is at one of them."""
+    task = await app.create.execute(ALICE, NewTask(title="v1"))
+    await app.update.execute(ALICE, task.id, TaskChanges(title="v2"))
+    with pytest.raises(VersionMismatch):
+        await app.update.execute(
+            ALICE, task.id, TaskChanges(title="x"), accepted_versions=frozenset({1, 3})
+        )
+    with pytest.raises(VersionMismatch):
+        await app.toggle.execute(ALICE, task.id, accepted_versions=frozenset({1, 3}))
+    with pytest.raises(VersionMismatch):
+        await app.delete.execute(ALICE, task.id, accepted_versions=frozenset({1, 3}))
+    assert (await app.stored(ALICE, task.id)).version == 2  # type: ignore[union-attr]
+
+    updated = await app.update.execute(
+        ALICE, task.id, TaskChanges(title="v3"), accepted_versions=frozenset({1, 2})
+    )
+    assert (updated.title, updated.version) == ("v3", 3)
+    toggled = await app.toggle.execute(ALICE, task.id, accepted_versions=frozenset({3, 9}))
+    assert (toggled.completed, toggled.version) == (True, 4)
+    await app.delete.execute(ALICE, task.id, accepted_versions=frozenset({4, 5}))
+    assert await app.stored(ALICE, task.id) is None
+
+
+async def test_no_acceptable_version_is_a_mismatch_but_a_missing_task_is_not_found(
+    app: App,
+) -> None:
+    """An If-Match of weak or foreign tags accepts no version: 412 for an existing task,
+    404 for a missing one (RFC 9110 §13.2.1), without writing anything."""
+    task = await app.create.execute(ALICE, NewTask(title="v1"))
+    none: frozenset[int] = frozenset()
+    with pytest.raises(VersionMismatch):
+        await app.update.execute(ALICE, task.id, TaskChanges(title="x"), accepted_versions=none)
+    with pytest.raises(VersionMismatch):
+        await app.toggle.execute(ALICE, task.id, accepted_versions=none)
+    with pytest.raises(VersionMismatch):
+        await app.delete.execute(ALICE, task.id, accepted_versions=none)
+    assert (await app.stored(ALICE, task.id)).version == 1  # type: ignore[union-attr]
+    for missing in (uuid.uuid4(), task.id):
+        if missing == task.id:
+            await app.delete.execute(ALICE, task.id)
+        with pytest.raises(TaskNotFound):
+            await app.update.execute(ALICE, missing, TaskChanges(title="x"), accepted_versions=none)
+        with pytest.raises(TaskNotFound):
+            await app.toggle.execute(ALICE, missing, accepted_versions=none)
+        with pytest.raises(TaskNotFound):
+            await app.delete.execute(ALICE, missing, accepted_versions=none)
 
 
 async def test_delete_missing_is_not_found(app: App) -> None:
