@@ -21,15 +21,10 @@ from urllib.parse import urlsplit
 
 import httpx
 from jose import jwk, jwt
-from jose.exceptions import ExpiredSignatureError, JWKError, JWTClaimsError, JWTError
+from jose.exceptions import JWKError, JWTError
 
 from adapters.identity import eddsa
-from adapters.identity.claims import (
-    check_issued_at,
-    check_token_size,
-    decode_options,
-    identity_from_claims,
-)
+from adapters.identity.claims import check_token_size, verified_identity
 from application.errors import InvalidToken
 from application.ports import Identity
 
@@ -371,30 +366,12 @@ class JwksVerifier:
         key = await self._key_set.key_for(_key_id(header))
         if key.algorithm != algorithm:
             raise InvalidToken("the access token's algorithm does not match its key")
-        claims = self._decode(token, key)
-        check_issued_at(claims, now=time.time())
-        return identity_from_claims(claims)
+        return verified_identity(
+            token, key.key, algorithm=key.algorithm, issuer=self._issuer, audience=self._audience
+        )
 
     async def aclose(self) -> None:
         await self._key_set.aclose()
-
-    def _decode(self, token: str, key: VerificationKey) -> dict[str, Any]:
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.key,
-                algorithms=[key.algorithm],  # a list: jose tests ``alg in algorithms``
-                issuer=self._issuer,
-                audience=self._audience,
-                options=decode_options(issuer=self._issuer, audience=self._audience),
-            )
-        except ExpiredSignatureError as error:
-            raise InvalidToken("the access token has expired") from error
-        except JWTClaimsError as error:
-            raise InvalidToken("the access token's claims are not acceptable") from error
-        except (JWTError, ValueError, TypeError, KeyError) as error:
-            raise InvalidToken("the access token is invalid") from error
-        return claims
 
 
 def _accepted_algorithm(header: Mapping[str, Any]) -> str:

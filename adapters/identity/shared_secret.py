@@ -6,15 +6,8 @@ import time
 from typing import Any
 
 from jose import jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
-from adapters.identity.claims import (
-    check_issued_at,
-    check_token_size,
-    decode_options,
-    identity_from_claims,
-)
-from application.errors import InvalidToken
+from adapters.identity.claims import check_token_size, verified_identity
 from application.ports import Identity
 
 ALGORITHM = "HS256"
@@ -43,23 +36,9 @@ class SharedSecretVerifier:
 
     async def verify(self, token: str) -> Identity:
         check_token_size(token)
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                audience=self._audience,
-                options=decode_options(issuer=self._issuer, audience=self._audience),
-            )
-        except ExpiredSignatureError as error:
-            raise InvalidToken("the access token has expired") from error
-        except JWTClaimsError as error:
-            raise InvalidToken("the access token's claims are not acceptable") from error
-        except (JWTError, ValueError, TypeError, KeyError) as error:
-            raise InvalidToken("the access token is invalid") from error
-        check_issued_at(claims, now=time.time())
-        return identity_from_claims(claims)
+        return verified_identity(
+            token, self._secret, algorithm=ALGORITHM, issuer=self._issuer, audience=self._audience
+        )
 
 
 class SharedSecretMinter:
