@@ -1,0 +1,79 @@
+"""A token checked against the JWKS: its ``kid`` picks the key, the key fixes the algorithm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jose import jwt
+from jose.exceptions import JWTError
+
+from adapters.identity.claims import check_token_size, verified_identity
+from adapters.identity.jwks.key_set import JwksKeySet
+from adapters.identity.jwks.keys import JWKS_ALGORITHMS
+from application.errors import InvalidToken
+from application.ports import Identity
+
+
+def read_unverified_header(token: str) -> dict[str, Any]:
+    """The token's JOSE header, unverified: only for choosing the algorithm and key."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except (JWTError, ValueError, TypeError) as error:
+        raise InvalidToken("the access token is malformed") from error
+    if not isinstance(header, dict):
+        raise InvalidToken("the access token is malformed")
+    return header
+
+
+class JwksVerifier:
+    """Accepts EdDSA, ES256, ES512 and RS256 tokens signed by a key of the JWKS, each key only
+    with its own algorithm. Header members that point at other keys (``jku``, ``x5u``,
+    ``jwk``) are ignored: keys come from the configured JWKS only."""
+
+    def __init__(self, key_set: JwksKeySet, *, issuer: str, audience: str) -> None:
+        self._key_set = key_set
+        self._issuer = issuer
+        self._audience = audience
+
+    @property
+    def jwks_url(self) -> str:
+        return self._key_set.url
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer
+
+    @property
+    def audience(self) -> str:
+        return self._audience
+
+    async def verify(self, token: str) -> Identity:
+        check_token_size(token)
+        header = read_unverified_header(token)
+        algorithm = _accepted_algorithm(header)
+        key = await self._key_set.key_for(_key_id(header))
+        if key.algorithm != algorithm:
+            raise InvalidToken("the access token's algorithm does not match its key")
+        return verified_identity(
+            token, key.key, algorithm=key.algorithm, issuer=self._issuer, audience=self._audience
+        )
+
+    async def aclose(self) -> None:
+        await self._key_set.aclose()
+
+
+def _accepted_algorithm(header: Mapping[str, Any]) -> str:
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str) or algorithm not in JWKS_ALGORITHMS:
+        raise InvalidToken("the access token's algorithm is not accepted")
+    if "crit" in header:  # RFC 7515 §4.1.11: we understand no extensions, so must refuse
+        raise InvalidToken("the access token uses unsupported header extensions")
+    return algorithm
+
+
+def _key_id(header: Mapping[str, Any]) -> str:
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidToken("the access token has no key id")
+    return kid
