@@ -23,7 +23,6 @@ from adapters.sql.engine import (
 from adapters.sql.health import SqlHealthProbe
 from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports import TokenVerifier
 from application.use_cases import (
     CreateTask,
     DeleteTask,
@@ -73,7 +72,7 @@ def connection_gate(settings: Settings) -> ConnectionGate:
 def build_token_verifier(settings: Settings) -> CompositeTokenVerifier:
     """Refuses any configuration that could accept forged tokens. Close the result with
     ``close_token_verifier`` on shutdown (JWKS mode holds an HTTP client)."""
-    shared_secret: TokenVerifier | None = None
+    shared_secret: SharedSecretVerifier | None = None
     if settings.better_auth_secret is not None:
         try:
             shared_secret = SharedSecretVerifier(

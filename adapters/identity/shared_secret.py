@@ -7,7 +7,8 @@ from typing import Any
 
 from jose import jwt
 
-from adapters.identity.claims import check_token_size, verified_identity
+from adapters.identity.claims import verified_identity
+from adapters.identity.unverified import UnverifiedToken
 from application.ports import Identity
 
 ALGORITHM = "HS256"
@@ -34,8 +35,7 @@ class SharedSecretVerifier:
         self._issuer = issuer
         self._audience = audience
 
-    async def verify(self, token: str) -> Identity:
-        check_token_size(token)
+    async def verify(self, token: UnverifiedToken) -> Identity:
         return verified_identity(
             token, self._secret, algorithm=ALGORITHM, issuer=self._issuer, audience=self._audience
         )

@@ -26,7 +26,7 @@ from adapters.identity.jwks.keys import (
     parse_key_set,
     verification_key,
 )
-from adapters.identity.jwks.verifier import JwksVerifier, read_unverified_header
+from adapters.identity.jwks.verifier import JwksVerifier
 
 __all__ = [
     "JWKS_ALGORITHMS",
@@ -40,6 +40,5 @@ __all__ = [
     "better_auth_endpoints",
     "jwks_verifier_from_settings",
     "parse_key_set",
-    "read_unverified_header",
     "verification_key",
 ]

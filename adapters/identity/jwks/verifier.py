@@ -5,25 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jose import jwt
-from jose.exceptions import JWTError
-
-from adapters.identity.claims import check_token_size, verified_identity
+from adapters.identity.claims import verified_identity
 from adapters.identity.jwks.key_set import JwksKeySet
 from adapters.identity.jwks.keys import JWKS_ALGORITHMS
+from adapters.identity.unverified import UnverifiedToken
 from application.errors import InvalidToken
 from application.ports import Identity
-
-
-def read_unverified_header(token: str) -> dict[str, Any]:
-    """The token's JOSE header, unverified: only for choosing the algorithm and key."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except (JWTError, ValueError, TypeError) as error:
-        raise InvalidToken("the access token is malformed") from error
-    if not isinstance(header, dict):
-        raise InvalidToken("the access token is malformed")
-    return header
 
 
 class JwksVerifier:
@@ -48,11 +35,9 @@ class JwksVerifier:
     def audience(self) -> str:
         return self._audience
 
-    async def verify(self, token: str) -> Identity:
-        check_token_size(token)
-        header = read_unverified_header(token)
-        algorithm = _accepted_algorithm(header)
-        key = await self._key_set.key_for(_key_id(header))
+    async def verify(self, token: UnverifiedToken) -> Identity:
+        algorithm = _accepted_algorithm(token.header)
+        key = await self._key_set.key_for(_key_id(token.header))
         if key.algorithm != algorithm:
             raise InvalidToken("the access token's algorithm does not match its key")
         return verified_identity(

@@ -8,17 +8,16 @@ import time
 
 import pytest
 
-from adapters.identity.jwks import JwksKeySet, JwksVerifier
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksKeySet
 from application.errors import InvalidToken
 from entrypoints.container import build_token_verifier, close_token_verifier
 from entrypoints.settings import Settings
 from tests.integration.identity.conftest import REFETCH_INTERVAL
 from tests.integration.identity.jwks_server import JwksServer, unused_loopback_url
-from tests.unit.identity.fakes import FakeClock
+from tests.unit.identity.fakes import FakeClock, jwks_mode
 from tests.unit.identity.signing import (
     ALGORITHMS,
-    AUDIENCE,
-    ISSUER,
     cached_key,
     claims,
     hmac_token,
@@ -28,7 +27,7 @@ from tests.unit.identity.signing import (
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_tokens_of_every_algorithm_are_accepted(
-    algorithm: str, verifier: JwksVerifier, jwks_server: JwksServer
+    algorithm: str, verifier: CompositeTokenVerifier, jwks_server: JwksServer
 ) -> None:
     token = cached_key(algorithm, f"kid-{algorithm}").token(claims(sub=f"{algorithm}-user"))
     assert (await verifier.verify(token)).user_id == f"{algorithm}-user"
@@ -36,7 +35,7 @@ async def test_tokens_of_every_algorithm_are_accepted(
 
 
 async def test_forty_verifications_cost_at_most_one_fetch(
-    verifier: JwksVerifier, jwks_server: JwksServer
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer
 ) -> None:
     for number in range(40):
         algorithm = ALGORITHMS[number % len(ALGORITHMS)]
@@ -45,7 +44,7 @@ async def test_forty_verifications_cost_at_most_one_fetch(
 
 
 async def test_a_key_rotated_in_while_running_is_accepted(
-    verifier: JwksVerifier, jwks_server: JwksServer, clock: FakeClock
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     await verifier.verify(cached_key("EdDSA", "kid-EdDSA").token(claims()))
     rotated = new_key("EdDSA", "kid-rotated")
@@ -56,7 +55,7 @@ async def test_a_key_rotated_in_while_running_is_accepted(
 
 
 async def test_an_unknown_kid_refetches_once_and_a_flood_adds_at_most_one_fetch(
-    verifier: JwksVerifier, jwks_server: JwksServer, clock: FakeClock
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     signer = cached_key("EdDSA", "kid-EdDSA")
     await verifier.verify(signer.token(claims()))
@@ -78,8 +77,7 @@ async def test_an_unknown_kid_refetches_once_and_a_flood_adds_at_most_one_fetch(
 
 
 async def test_an_auth_server_that_is_down_means_rejection_not_a_hang(clock: FakeClock) -> None:
-    key_set = JwksKeySet(unused_loopback_url(), fetch_timeout=1.0, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(JwksKeySet(unused_loopback_url(), fetch_timeout=1.0, clock=clock))
     started = time.monotonic()
     try:
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
@@ -93,8 +91,7 @@ async def test_a_hanging_auth_server_times_out_quickly(
     jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     jwks_server.delay = 10
-    key_set = JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, clock=clock))
     started = time.monotonic()
     try:
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
@@ -107,8 +104,9 @@ async def test_a_hanging_auth_server_times_out_quickly(
 async def test_cached_keys_keep_working_while_the_auth_server_hangs(
     jwks_server: JwksServer, clock: FakeClock
 ) -> None:
-    key_set = JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, cache_ttl=60, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(
+        JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, cache_ttl=60, clock=clock)
+    )
     token = cached_key("ES256", "kid-ES256").token(claims())
     try:
         await verifier.verify(token)

@@ -1,4 +1,5 @@
-"""In-process stand-ins: a clock the test moves, and a JWKS endpoint behind httpx.MockTransport."""
+"""In-process stand-ins: a clock the test moves, and a JWKS endpoint behind httpx.MockTransport;
+and JWKS mode wired as production wires it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import httpx
 
-from tests.unit.identity.signing import SigningKey
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksKeySet, JwksVerifier
+from tests.unit.identity.signing import AUDIENCE, ISSUER, SigningKey
 
 JWKS_URL = "https://auth.example.test/api/auth/jwks"
 
@@ -45,3 +48,9 @@ class FakeJwksEndpoint:
         self.requests += 1
         body = self.body if self.body is not None else json.dumps({"keys": self.jwks}).encode()
         return httpx.Response(self.status, content=body, headers=self.headers)
+
+
+def jwks_mode(key_set: JwksKeySet) -> CompositeTokenVerifier:
+    """JWKS mode alone, as production runs it: the composite reads the token (size, shape,
+    header) and hands it to the JWKS verifier, which expects the test issuer and audience."""
+    return CompositeTokenVerifier(jwks=JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE))
