@@ -8,6 +8,7 @@ from typing import Any
 from jose import jwt
 
 from adapters.identity.claims import verified_identity
+from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.unverified import UnverifiedToken
 from application.ports import Identity
 
@@ -15,7 +16,7 @@ ALGORITHM = "HS256"
 MIN_SECRET_LENGTH = 32
 
 
-class WeakSecret(ValueError):
+class WeakSecret(IdentityConfigurationError):
     """The shared secret is too short to resist brute force."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.jwks.key_set import JwksKeySet
 from adapters.identity.jwks.verifier import JwksVerifier
 
@@ -13,7 +14,7 @@ BETTER_AUTH_BASE_PATH = "/api/auth"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class JwksConfigurationError(ValueError):
+class JwksConfigurationError(IdentityConfigurationError):
     """JWKS mode's settings are unusable (not an http(s) URL, no issuer or audience)."""
 
 

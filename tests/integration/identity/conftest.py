@@ -9,8 +9,9 @@ import pytest
 from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.jwks import JwksKeySet
 from tests.integration.identity.jwks_server import JwksServer
-from tests.unit.identity.fakes import FakeClock, jwks_mode
+from tests.unit.identity.fakes import FakeClock
 from tests.unit.identity.signing import ALGORITHMS, cached_key
+from tests.unit.identity.wiring import jwks_mode
 
 REFETCH_INTERVAL = 30.0
 

@@ -11,18 +11,16 @@ import pytest
 from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.jwks import JwksKeySet
 from application.errors import InvalidToken
-from entrypoints.container import build_token_verifier, close_token_verifier
-from entrypoints.settings import Settings
 from tests.integration.identity.conftest import REFETCH_INTERVAL
 from tests.integration.identity.jwks_server import JwksServer, unused_loopback_url
-from tests.unit.identity.fakes import FakeClock, jwks_mode
+from tests.unit.identity.fakes import FakeClock
 from tests.unit.identity.signing import (
     ALGORITHMS,
     cached_key,
     claims,
-    hmac_token,
     new_key,
 )
+from tests.unit.identity.wiring import jwks_mode
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -119,28 +117,3 @@ async def test_cached_keys_keep_working_while_the_auth_server_hangs(
     finally:
         await verifier.aclose()
     assert jwks_server.requests == 2
-
-
-async def test_the_container_wires_better_auth_url_end_to_end(
-    jwks_server: JwksServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("BETTER_AUTH_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    secret = "an-hs256-secret-of-enough-length-0123456789"
-    settings = Settings(
-        _env_file=None, better_auth_url=f"{jwks_server.base_url}/", better_auth_secret=secret
-    )
-    verifier = build_token_verifier(settings)
-    # Better Auth puts its base URL's origin in iss and aud.
-    better_auth_claims = claims(issuer=jwks_server.base_url, audience=jwks_server.base_url)
-    try:
-        for algorithm in ALGORITHMS:
-            token = cached_key(algorithm, f"kid-{algorithm}").token(better_auth_claims)
-            assert (await verifier.verify(token)).user_id == "user-1"
-        hs256 = hmac_token(secret.encode(), {"alg": "HS256"}, claims(issuer=None, audience=None))
-        assert (await verifier.verify(hs256)).user_id == "user-1"
-        with pytest.raises(InvalidToken):
-            await verifier.verify(cached_key("EdDSA", "kid-EdDSA").token(claims()))  # other iss
-    finally:
-        await close_token_verifier(verifier)
-    assert jwks_server.paths == ["/api/auth/jwks"]

@@ -1,5 +1,4 @@
-"""In-process stand-ins: a clock the test moves, and a JWKS endpoint behind httpx.MockTransport;
-and JWKS mode wired as production wires it."""
+"""In-process stand-ins: a clock the test moves, and a JWKS endpoint behind httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -8,9 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.identity.composite import CompositeTokenVerifier
-from adapters.identity.jwks import JwksKeySet, JwksVerifier
-from tests.unit.identity.signing import AUDIENCE, ISSUER, SigningKey
+from tests.unit.identity.signing import SigningKey
 
 JWKS_URL = "https://auth.example.test/api/auth/jwks"
 
@@ -48,9 +45,3 @@ class FakeJwksEndpoint:
         self.requests += 1
         body = self.body if self.body is not None else json.dumps({"keys": self.jwks}).encode()
         return httpx.Response(self.status, content=body, headers=self.headers)
-
-
-def jwks_mode(key_set: JwksKeySet) -> CompositeTokenVerifier:
-    """JWKS mode alone, as production runs it: the composite reads the token (size, shape,
-    header) and hands it to the JWKS verifier, which expects the test issuer and audience."""
-    return CompositeTokenVerifier(jwks=JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE))

@@ -14,8 +14,9 @@ import pytest
 from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.jwks import JwksKeySet
 from application.errors import InvalidToken
-from tests.unit.identity.fakes import JWKS_URL, FakeClock, FakeJwksEndpoint, jwks_mode
+from tests.unit.identity.fakes import JWKS_URL, FakeClock, FakeJwksEndpoint
 from tests.unit.identity.signing import ALGORITHMS, cached_key, claims
+from tests.unit.identity.wiring import jwks_mode
 
 REFETCH_INTERVAL = 30.0
 CACHE_TTL = 600.0
