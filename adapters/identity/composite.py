@@ -31,14 +31,6 @@ class CompositeTokenVerifier:
         self._shared_secret = shared_secret
         self._jwks = jwks
 
-    @property
-    def shared_secret(self) -> SharedSecretVerifier | None:
-        return self._shared_secret
-
-    @property
-    def jwks(self) -> JwksVerifier | None:
-        return self._jwks
-
     async def verify(self, token: str) -> Identity:
         unverified = read_token(token)
         verifier = self._verifier_for(unverified.header.get("alg"))

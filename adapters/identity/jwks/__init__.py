@@ -12,7 +12,6 @@ after ``cache_ttl``. When a refresh fails, the cached keys stay in use.
 from __future__ import annotations
 
 from adapters.identity.jwks.config import (
-    BetterAuthEndpoints,
     JwksConfigurationError,
     better_auth_endpoints,
     jwks_verifier_from_settings,
@@ -21,7 +20,6 @@ from adapters.identity.jwks.key_set import JwksKeySet
 from adapters.identity.jwks.keys import (
     JWKS_ALGORITHMS,
     JwksUnavailable,
-    VerificationKey,
     allowed_algorithm,
     parse_key_set,
     verification_key,
@@ -30,12 +28,10 @@ from adapters.identity.jwks.verifier import JwksVerifier
 
 __all__ = [
     "JWKS_ALGORITHMS",
-    "BetterAuthEndpoints",
     "JwksConfigurationError",
     "JwksKeySet",
     "JwksUnavailable",
     "JwksVerifier",
-    "VerificationKey",
     "allowed_algorithm",
     "better_auth_endpoints",
     "jwks_verifier_from_settings",

@@ -50,10 +50,6 @@ class JwksKeySet:
         self._attempts = 0
         self._lock = asyncio.Lock()
 
-    @property
-    def url(self) -> str:
-        return self._url
-
     async def key_for(self, kid: str) -> VerificationKey:
         if self._is_stale():
             await self._refresh()

@@ -23,18 +23,6 @@ class JwksVerifier:
         self._issuer = issuer
         self._audience = audience
 
-    @property
-    def jwks_url(self) -> str:
-        return self._key_set.url
-
-    @property
-    def issuer(self) -> str:
-        return self._issuer
-
-    @property
-    def audience(self) -> str:
-        return self._audience
-
     async def verify(self, token: UnverifiedToken) -> Identity:
         algorithm = _accepted_algorithm(token.header)
         key = await self._key_set.key_for(_key_id(token.header))

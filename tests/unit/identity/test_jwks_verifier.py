@@ -72,8 +72,21 @@ async def test_an_algorithm_other_than_the_keys_own_is_rejected(
         await verifier.verify(read_token(forged))
 
 
-async def test_a_valid_token_gives_its_subject(verifier: JwksVerifier) -> None:
+async def test_a_valid_token_gives_its_subject_with_a_key_from_the_jwks_url(
+    endpoint: FakeJwksEndpoint, verifier: JwksVerifier
+) -> None:
     assert (await verifier.verify(read_token(ED.token(claims(sub="abc"))))).user_id == "abc"
+    assert endpoint.urls == [JWKS_URL]
+
+
+@pytest.mark.parametrize(
+    "other", [claims(issuer="https://other.example"), claims(audience="https://other.example")]
+)
+async def test_a_token_for_another_issuer_or_audience_is_rejected(
+    other: dict[str, object], verifier: JwksVerifier
+) -> None:
+    with pytest.raises(InvalidToken, match="claims are not acceptable"):
+        await verifier.verify(read_token(ED.token(other)))
 
 
 async def test_an_audience_list_containing_ours_is_accepted(verifier: JwksVerifier) -> None:
@@ -94,7 +107,3 @@ def test_issued_at_allows_clock_skew_and_refuses_non_numbers() -> None:
     for bad in ({"iat": now + 31}, {"iat": "1000000"}, {"iat": True}, {"iat": [1]}):
         with pytest.raises(InvalidToken):
             check_issued_at(bad, now=now)
-
-
-def test_the_configuration_is_readable(verifier: JwksVerifier) -> None:
-    assert (verifier.jwks_url, verifier.issuer, verifier.audience) == (JWKS_URL, ISSUER, AUDIENCE)
