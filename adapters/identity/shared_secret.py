@@ -27,7 +27,8 @@ def check_secret(secret: str) -> str:
 
 
 class SharedSecretVerifier:
-    """Accepts HS256 only: the algorithm list is fixed, never read from the token."""
+    """Accepts HS256 only: the algorithm list is fixed, never read from the token. Takes the
+    token as ``read_token`` read it (the composite does, once per verification)."""
 
     def __init__(
         self, secret: str, *, issuer: str | None = None, audience: str | None = None

@@ -16,7 +16,8 @@ from application.ports import Identity
 class JwksVerifier:
     """Accepts EdDSA, ES256, ES512 and RS256 tokens signed by a key of the JWKS, each key only
     with its own algorithm. Header members that point at other keys (``jku``, ``x5u``,
-    ``jwk``) are ignored: keys come from the configured JWKS only."""
+    ``jwk``) are ignored: keys come from the configured JWKS only. Takes the token as
+    ``read_token`` read it (the composite does, once per verification)."""
 
     def __init__(self, key_set: JwksKeySet, *, issuer: str, audience: str) -> None:
         self._key_set = key_set
@@ -37,6 +38,8 @@ class JwksVerifier:
 
 
 def _accepted_algorithm(header: Mapping[str, Any]) -> str:
+    # The composite routes only these algorithms here; the verifier still refuses the rest
+    # itself, so no caller can make a JWKS key meet HS* or none.
     algorithm = header.get("alg")
     if not isinstance(algorithm, str) or algorithm not in JWKS_ALGORITHMS:
         raise InvalidToken("the access token's algorithm is not accepted")
