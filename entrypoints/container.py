@@ -8,10 +8,10 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
 
 from adapters.clock import SystemClock
+from adapters.identity.assembly import assemble_token_verifier
 from adapters.identity.cache import CachingTokenVerifier
-from adapters.identity.composite import CompositeTokenVerifier
-from adapters.identity.jwks import JwksConfigurationError, JwksVerifier, jwks_verifier_from_settings
-from adapters.identity.shared_secret import SharedSecretMinter, SharedSecretVerifier, WeakSecret
+from adapters.identity.errors import IdentityConfigurationError
+from adapters.identity.shared_secret import SharedSecretMinter, WeakSecret
 from adapters.memory.health import AlwaysReady
 from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
@@ -23,7 +23,6 @@ from adapters.sql.engine import (
 from adapters.sql.health import SqlHealthProbe
 from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
-from application.ports import TokenVerifier
 from application.use_cases import (
     CreateTask,
     DeleteTask,
@@ -70,39 +69,22 @@ def connection_gate(settings: Settings) -> ConnectionGate:
     return ConnectionGate(settings.db_pool_size + settings.db_max_overflow)
 
 
-def build_token_verifier(settings: Settings) -> CompositeTokenVerifier:
+def build_token_verifier(settings: Settings) -> CachingTokenVerifier:
     """Refuses any configuration that could accept forged tokens. Close the result with
     ``close_token_verifier`` on shutdown (JWKS mode holds an HTTP client)."""
-    shared_secret: TokenVerifier | None = None
-    if settings.better_auth_secret is not None:
-        try:
-            shared_secret = SharedSecretVerifier(
-                settings.better_auth_secret,
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-            )
-        except WeakSecret as error:
-            raise ConfigurationError(str(error)) from error
-    jwks: JwksVerifier | None = None
-    if settings.better_auth_url is not None or settings.jwt_jwks_url is not None:
-        try:
-            jwks = jwks_verifier_from_settings(
-                better_auth_url=settings.better_auth_url,
-                jwks_url=settings.jwt_jwks_url,
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-                fetch_timeout=settings.jwks_fetch_timeout,
-                refetch_interval=settings.jwks_refetch_interval,
-                cache_ttl=settings.jwks_cache_ttl,
-            )
-        except JwksConfigurationError as error:
-            raise ConfigurationError(str(error)) from error
-    if shared_secret is None and jwks is None:
-        raise ConfigurationError(
-            "no token verification configured: set BETTER_AUTH_URL (Better Auth's jwt() plugin)"
-            " and/or BETTER_AUTH_SECRET (≥ 32 characters, HS256)"
+    try:
+        return assemble_token_verifier(
+            shared_secret=settings.better_auth_secret,
+            better_auth_url=settings.better_auth_url,
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_fetch_timeout=settings.jwks_fetch_timeout,
+            jwks_refetch_interval=settings.jwks_refetch_interval,
+            jwks_cache_ttl=settings.jwks_cache_ttl,
         )
-    return CompositeTokenVerifier(shared_secret=shared_secret, jwks=jwks)
+    except IdentityConfigurationError as error:
+        raise ConfigurationError(str(error)) from error
 
 
 async def close_token_verifier(verifier: object) -> None:
@@ -160,10 +142,8 @@ class Container(containers.DeclarativeContainer):
         autocommit=True,
     )
     memory_store = providers.Singleton(InMemoryTaskStore)
-    # Verified tokens are remembered until their exp (adapters/identity/cache.py).
-    token_verifier = providers.Singleton(
-        CachingTokenVerifier, providers.Singleton(build_token_verifier, settings)
-    )
+    # Shared: it holds the verified-token cache and the JWKS key cache.
+    token_verifier = providers.Singleton(build_token_verifier, settings)
     token_minter = providers.Singleton(build_token_minter, settings)
 
     # Anything holding a connection: a fresh one per use. Use cases that only read get the

@@ -7,21 +7,23 @@ ever meets the shared secret, an asymmetric one only ever meets a JWKS public ke
 
 from __future__ import annotations
 
-from adapters.identity.claims import check_token_size
-from adapters.identity.jwks import JWKS_ALGORITHMS, JwksVerifier, read_unverified_header
+from adapters.identity.jwks import JWKS_ALGORITHMS, JwksVerifier
 from adapters.identity.shared_secret import ALGORITHM as SHARED_SECRET_ALGORITHM
+from adapters.identity.shared_secret import SharedSecretVerifier
+from adapters.identity.unverified import read_token
 from application.errors import InvalidToken
-from application.ports import Identity, TokenVerifier
+from application.ports import Identity
 
 
 class CompositeTokenVerifier:
     """HS256 → the shared-secret verifier, EdDSA/ES256/ES512/RS256 → the JWKS verifier, each
-    only if configured; any other ``alg`` (``none`` included) is refused."""
+    only if configured; any other ``alg`` (``none`` included) is refused. The token is read
+    (size, shape, header) here, once, and handed on as read."""
 
     def __init__(
         self,
         *,
-        shared_secret: TokenVerifier | None = None,
+        shared_secret: SharedSecretVerifier | None = None,
         jwks: JwksVerifier | None = None,
     ) -> None:
         if shared_secret is None and jwks is None:
@@ -29,28 +31,19 @@ class CompositeTokenVerifier:
         self._shared_secret = shared_secret
         self._jwks = jwks
 
-    @property
-    def shared_secret(self) -> TokenVerifier | None:
-        return self._shared_secret
-
-    @property
-    def jwks(self) -> JwksVerifier | None:
-        return self._jwks
-
     async def verify(self, token: str) -> Identity:
-        check_token_size(token)
-        algorithm = read_unverified_header(token).get("alg")
-        verifier = self._verifier_for(algorithm)
+        unverified = read_token(token)
+        verifier = self._verifier_for(unverified.header.get("alg"))
         if verifier is None:
             raise InvalidToken("the access token's algorithm is not accepted")
-        return await verifier.verify(token)
+        return await verifier.verify(unverified)
 
     async def aclose(self) -> None:
         """Close the JWKS verifier's HTTP client (call once, on shutdown)."""
         if self._jwks is not None:
             await self._jwks.aclose()
 
-    def _verifier_for(self, algorithm: object) -> TokenVerifier | None:
+    def _verifier_for(self, algorithm: object) -> SharedSecretVerifier | JwksVerifier | None:
         if algorithm == SHARED_SECRET_ALGORITHM:
             return self._shared_secret
         if isinstance(algorithm, str) and algorithm in JWKS_ALGORITHMS:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jose import jwk
 from jose.backends.base import Key
@@ -25,12 +24,12 @@ ED25519_PUBLIC_KEY_BYTES = 32
 
 class Ed25519Key(Key):  # type: ignore[misc]  # jose ships no type hints
     """An Ed25519 public key that verifies EdDSA signatures. It never signs: this service only
-    checks tokens, and the private key stays with the identity provider."""
+    checks tokens, and the private key stays with the identity provider. Nor does it export
+    itself (``to_dict``, ``to_pem``): verification never asks a key for that."""
 
     def __init__(self, key: object, algorithm: str) -> None:
         if algorithm != EDDSA:
             raise JWKError(f"an Ed25519 key is only for {EDDSA}, not {algorithm}")
-        self._algorithm = algorithm
         self._public_key = _load_public_key(key)
 
     def verify(self, msg: bytes, sig: bytes) -> bool:
@@ -42,21 +41,6 @@ class Ed25519Key(Key):  # type: ignore[misc]  # jose ships no type hints
 
     def sign(self, msg: bytes) -> bytes:
         raise JWKError("Ed25519Key only verifies; it holds no private key")
-
-    def public_key(self) -> Ed25519Key:
-        return self
-
-    def to_pem(self) -> bytes:
-        return self._public_key.public_bytes(
-            encoding=serialization.Encoding.PEM,
-            format=serialization.PublicFormat.SubjectPublicKeyInfo,
-        )
-
-    def to_dict(self) -> dict[str, str]:
-        raw = self._public_key.public_bytes(
-            encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
-        )
-        return {"kty": "OKP", "crv": "Ed25519", "x": _base64url(raw), "alg": self._algorithm}
 
 
 def register() -> None:
@@ -96,7 +80,3 @@ def _base64url_decode(text: str) -> bytes:
         return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as error:
         raise JWKError("the Ed25519 JWK's x is not base64url") from error
-
-
-def _base64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -1,4 +1,4 @@
-"""A loopback JWKS server per test, and verifiers wired to it with a test-controlled clock."""
+"""A loopback JWKS server per test, and JWKS mode wired to it with a test-controlled clock."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from adapters.identity.jwks import JwksKeySet, JwksVerifier
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksKeySet
 from tests.integration.identity.jwks_server import JwksServer
 from tests.unit.identity.fakes import FakeClock
-from tests.unit.identity.signing import ALGORITHMS, AUDIENCE, ISSUER, cached_key
+from tests.unit.identity.signing import ALGORITHMS, cached_key
+from tests.unit.identity.wiring import jwks_mode
 
 REFETCH_INTERVAL = 30.0
 
@@ -28,8 +30,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def verifier(jwks_server: JwksServer, clock: FakeClock) -> AsyncIterator[JwksVerifier]:
+async def key_set(jwks_server: JwksServer, clock: FakeClock) -> AsyncIterator[JwksKeySet]:
     key_set = JwksKeySet(jwks_server.jwks_url, refetch_interval=REFETCH_INTERVAL, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
-    yield verifier
-    await verifier.aclose()
+    yield key_set
+    await key_set.aclose()
+
+
+@pytest.fixture
+def verifier(key_set: JwksKeySet) -> CompositeTokenVerifier:
+    return jwks_mode(key_set)

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from adapters.identity.composite import CompositeTokenVerifier
-from adapters.identity.jwks import JwksVerifier
+from adapters.identity.jwks import JwksKeySet, JwksVerifier
 from adapters.identity.shared_secret import SharedSecretVerifier
 from application.errors import InvalidToken
 from tests.integration.identity.jwks_server import JwksServer
@@ -35,15 +35,15 @@ RSA = cached_key("RS256", "kid-RS256")
 
 
 @pytest.fixture
-def composite(verifier: JwksVerifier) -> CompositeTokenVerifier:
+def composite(key_set: JwksKeySet) -> CompositeTokenVerifier:
     """Both modes on: the configuration with the most ways in."""
     return CompositeTokenVerifier(
         shared_secret=SharedSecretVerifier(SHARED_SECRET, issuer=ISSUER, audience=AUDIENCE),
-        jwks=verifier,
+        jwks=JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE),
     )
 
 
-async def assert_rejected(verifier: JwksVerifier | CompositeTokenVerifier, token: str) -> str:
+async def assert_rejected(verifier: CompositeTokenVerifier, token: str) -> str:
     with pytest.raises(InvalidToken) as caught:
         await verifier.verify(token)
     reason = caught.value.reason
@@ -70,7 +70,7 @@ def replace_payload(token: str, new_claims: dict[str, object]) -> str:
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
 async def test_unsigned_tokens_are_rejected(
-    alg: str, composite: CompositeTokenVerifier, verifier: JwksVerifier
+    alg: str, composite: CompositeTokenVerifier, verifier: CompositeTokenVerifier
 ) -> None:
     token = unsigned_token({"alg": alg, "kid": ED.kid}, claims())
     await assert_rejected(composite, token)
@@ -97,11 +97,11 @@ def public_key_secrets() -> list[tuple[str, bytes]]:
     ("label", "secret"), public_key_secrets(), ids=[label for label, _ in public_key_secrets()]
 )
 async def test_hs256_signed_with_a_public_key_is_rejected(
-    label: str, secret: bytes, composite: CompositeTokenVerifier, verifier: JwksVerifier
+    label: str, secret: bytes, composite: CompositeTokenVerifier, verifier: CompositeTokenVerifier
 ) -> None:
     for kid in (ED.kid, RSA.kid):
         token = hmac_token(secret, {"alg": "HS256", "kid": kid}, claims())
-        await assert_rejected(verifier, token)  # JWKS keys never verify HS*
+        await assert_rejected(verifier, token)  # JWKS mode alone never verifies HS*
         await assert_rejected(composite, token)  # routed to the shared secret, which differs
 
 

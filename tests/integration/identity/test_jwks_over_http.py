@@ -8,27 +8,24 @@ import time
 
 import pytest
 
-from adapters.identity.jwks import JwksKeySet, JwksVerifier
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksKeySet
 from application.errors import InvalidToken
-from entrypoints.container import build_token_verifier, close_token_verifier
-from entrypoints.settings import Settings
 from tests.integration.identity.conftest import REFETCH_INTERVAL
 from tests.integration.identity.jwks_server import JwksServer, unused_loopback_url
 from tests.unit.identity.fakes import FakeClock
 from tests.unit.identity.signing import (
     ALGORITHMS,
-    AUDIENCE,
-    ISSUER,
     cached_key,
     claims,
-    hmac_token,
     new_key,
 )
+from tests.unit.identity.wiring import jwks_mode
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_tokens_of_every_algorithm_are_accepted(
-    algorithm: str, verifier: JwksVerifier, jwks_server: JwksServer
+    algorithm: str, verifier: CompositeTokenVerifier, jwks_server: JwksServer
 ) -> None:
     token = cached_key(algorithm, f"kid-{algorithm}").token(claims(sub=f"{algorithm}-user"))
     assert (await verifier.verify(token)).user_id == f"{algorithm}-user"
@@ -36,7 +33,7 @@ async def test_tokens_of_every_algorithm_are_accepted(
 
 
 async def test_forty_verifications_cost_at_most_one_fetch(
-    verifier: JwksVerifier, jwks_server: JwksServer
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer
 ) -> None:
     for number in range(40):
         algorithm = ALGORITHMS[number % len(ALGORITHMS)]
@@ -45,7 +42,7 @@ async def test_forty_verifications_cost_at_most_one_fetch(
 
 
 async def test_a_key_rotated_in_while_running_is_accepted(
-    verifier: JwksVerifier, jwks_server: JwksServer, clock: FakeClock
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     await verifier.verify(cached_key("EdDSA", "kid-EdDSA").token(claims()))
     rotated = new_key("EdDSA", "kid-rotated")
@@ -56,7 +53,7 @@ async def test_a_key_rotated_in_while_running_is_accepted(
 
 
 async def test_an_unknown_kid_refetches_once_and_a_flood_adds_at_most_one_fetch(
-    verifier: JwksVerifier, jwks_server: JwksServer, clock: FakeClock
+    verifier: CompositeTokenVerifier, jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     signer = cached_key("EdDSA", "kid-EdDSA")
     await verifier.verify(signer.token(claims()))
@@ -78,8 +75,7 @@ async def test_an_unknown_kid_refetches_once_and_a_flood_adds_at_most_one_fetch(
 
 
 async def test_an_auth_server_that_is_down_means_rejection_not_a_hang(clock: FakeClock) -> None:
-    key_set = JwksKeySet(unused_loopback_url(), fetch_timeout=1.0, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(JwksKeySet(unused_loopback_url(), fetch_timeout=1.0, clock=clock))
     started = time.monotonic()
     try:
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
@@ -93,8 +89,7 @@ async def test_a_hanging_auth_server_times_out_quickly(
     jwks_server: JwksServer, clock: FakeClock
 ) -> None:
     jwks_server.delay = 10
-    key_set = JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, clock=clock))
     started = time.monotonic()
     try:
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
@@ -107,8 +102,9 @@ async def test_a_hanging_auth_server_times_out_quickly(
 async def test_cached_keys_keep_working_while_the_auth_server_hangs(
     jwks_server: JwksServer, clock: FakeClock
 ) -> None:
-    key_set = JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, cache_ttl=60, clock=clock)
-    verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+    verifier = jwks_mode(
+        JwksKeySet(jwks_server.jwks_url, fetch_timeout=0.3, cache_ttl=60, clock=clock)
+    )
     token = cached_key("ES256", "kid-ES256").token(claims())
     try:
         await verifier.verify(token)
@@ -121,28 +117,3 @@ async def test_cached_keys_keep_working_while_the_auth_server_hangs(
     finally:
         await verifier.aclose()
     assert jwks_server.requests == 2
-
-
-async def test_the_container_wires_better_auth_url_end_to_end(
-    jwks_server: JwksServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("BETTER_AUTH_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    secret = "an-hs256-secret-of-enough-length-0123456789"
-    settings = Settings(
-        _env_file=None, better_auth_url=f"{jwks_server.base_url}/", better_auth_secret=secret
-    )
-    verifier = build_token_verifier(settings)
-    # Better Auth puts its base URL's origin in iss and aud.
-    better_auth_claims = claims(issuer=jwks_server.base_url, audience=jwks_server.base_url)
-    try:
-        for algorithm in ALGORITHMS:
-            token = cached_key(algorithm, f"kid-{algorithm}").token(better_auth_claims)
-            assert (await verifier.verify(token)).user_id == "user-1"
-        hs256 = hmac_token(secret.encode(), {"alg": "HS256"}, claims(issuer=None, audience=None))
-        assert (await verifier.verify(hs256)).user_id == "user-1"
-        with pytest.raises(InvalidToken):
-            await verifier.verify(cached_key("EdDSA", "kid-EdDSA").token(claims()))  # other iss
-    finally:
-        await close_token_verifier(verifier)
-    assert jwks_server.paths == ["/api/auth/jwks"]

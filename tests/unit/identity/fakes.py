@@ -26,14 +26,19 @@ class FakeClock:
 
 
 class FakeJwksEndpoint:
-    """Serves ``keys`` as a JWKS and counts requests; ``status``/``body`` simulate trouble."""
+    """Serves ``keys`` as a JWKS and records the URLs asked; ``status``/``body`` simulate
+    trouble."""
 
     def __init__(self, *keys: SigningKey) -> None:
         self.jwks: list[dict[str, Any]] = [key.public_jwk() for key in keys]
-        self.requests = 0
+        self.urls: list[str] = []
         self.status = 200
         self.body: bytes | None = None
         self.headers: dict[str, str] = {}
+
+    @property
+    def requests(self) -> int:
+        return len(self.urls)
 
     def publish(self, key: SigningKey) -> None:
         self.jwks.append(key.public_jwk())
@@ -42,6 +47,6 @@ class FakeJwksEndpoint:
         return httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
+        self.urls.append(str(request.url))
         body = self.body if self.body is not None else json.dumps({"keys": self.jwks}).encode()
         return httpx.Response(self.status, content=body, headers=self.headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.unverified import UnverifiedToken
 from application.errors import InvalidToken
 from application.ports import Identity
 from tests.unit.identity.signing import cached_key, claims, hmac_token, unsigned_token
@@ -20,8 +21,8 @@ class RecordingVerifier:
         self.tokens: list[str] = []
         self.closed = False
 
-    async def verify(self, token: str) -> Identity:
-        self.tokens.append(token)
+    async def verify(self, token: UnverifiedToken) -> Identity:
+        self.tokens.append(token.text)
         return Identity(user_id=self.user_id)
 
     async def aclose(self) -> None:

@@ -1,27 +1,19 @@
 """``build_token_verifier``: which modes the settings turn on, Better Auth's defaults, and the
-configurations that must refuse to start."""
+configurations that must refuse to start. Where JWKS mode fetches its keys from, and which
+``iss``/``aud`` it expects, is in tests/integration/identity/test_configuration.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
-from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.jwks import better_auth_endpoints
 from adapters.identity.shared_secret import SharedSecretMinter
+from application.errors import InvalidToken
 from entrypoints.container import ConfigurationError, build_token_verifier, close_token_verifier
-from entrypoints.settings import Settings
+from tests.unit.identity.signing import cached_key, claims
+from tests.unit.identity.wiring import IDENTITY_ENV, container_verifier, settings
 
 SECRET = "a-long-enough-shared-secret-0123456789"
-IDENTITY_ENV = (
-    "BETTER_AUTH_SECRET",
-    "BETTER_AUTH_URL",
-    "JWT_ISSUER",
-    "JWT_AUDIENCE",
-    "JWT_JWKS_URL",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -30,74 +22,18 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-async def built() -> AsyncIterator[list[CompositeTokenVerifier]]:
-    """Verifiers built by a test, closed afterwards."""
-    verifiers: list[CompositeTokenVerifier] = []
-    yield verifiers
-    for verifier in verifiers:
-        await close_token_verifier(verifier)
+async def test_the_shared_secret_alone_enables_hs256_only() -> None:
+    async with container_verifier(better_auth_secret=SECRET) as verifier:
+        token = SharedSecretMinter(SECRET).mint("user-7", ttl_seconds=60)
+        assert (await verifier.verify(token)).user_id == "user-7"
+        with pytest.raises(InvalidToken, match="algorithm is not accepted"):
+            await verifier.verify(cached_key("EdDSA", "k").token(claims()))
 
 
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)
-
-
-def build(built: list[CompositeTokenVerifier], **values: Any) -> CompositeTokenVerifier:
-    verifier = build_token_verifier(settings(**values))
-    built.append(verifier)
-    return verifier
-
-
-async def test_the_shared_secret_alone_enables_hs256(built: list[CompositeTokenVerifier]) -> None:
-    verifier = build(built, better_auth_secret=SECRET)
-    assert verifier.jwks is None
-    token = SharedSecretMinter(SECRET).mint("user-7", ttl_seconds=60)
-    assert (await verifier.verify(token)).user_id == "user-7"
-
-
-async def test_better_auth_url_alone_enables_jwks_with_its_defaults(
-    built: list[CompositeTokenVerifier],
-) -> None:
-    verifier = build(built, better_auth_url="https://auth.example.com/")
-    assert verifier.shared_secret is None
-    assert verifier.jwks is not None
-    assert verifier.jwks.jwks_url == "https://auth.example.com/api/auth/jwks"
-    assert verifier.jwks.issuer == verifier.jwks.audience == "https://auth.example.com"
-
-
-async def test_both_modes_at_once(built: list[CompositeTokenVerifier]) -> None:
-    verifier = build(built, better_auth_secret=SECRET, better_auth_url="http://localhost:3000")
-    assert verifier.shared_secret is not None
-    assert verifier.jwks is not None
-
-
-async def test_explicit_settings_override_better_auths_defaults(
-    built: list[CompositeTokenVerifier],
-) -> None:
-    verifier = build(
-        built,
-        better_auth_url="https://auth.example.com",
-        jwt_jwks_url="https://keys.example.com/jwks.json",
-        jwt_issuer="https://issuer.example.com",
-        jwt_audience="todo-api",
-    )
-    assert verifier.jwks is not None
-    assert verifier.jwks.jwks_url == "https://keys.example.com/jwks.json"
-    assert verifier.jwks.issuer == "https://issuer.example.com"
-    assert verifier.jwks.audience == "todo-api"
-
-
-async def test_a_jwks_url_alone_with_issuer_and_audience_is_enough(
-    built: list[CompositeTokenVerifier],
-) -> None:
-    verifier = build(
-        built,
-        jwt_jwks_url="https://keys.example.com/jwks",
-        jwt_issuer="https://issuer.example.com",
-        jwt_audience="todo-api",
-    )
-    assert verifier.jwks is not None
+async def test_better_auth_url_alone_leaves_hs256_off() -> None:
+    async with container_verifier(better_auth_url="https://auth.example.com/") as verifier:
+        with pytest.raises(InvalidToken, match="algorithm is not accepted"):
+            await verifier.verify(SharedSecretMinter(SECRET).mint("user-7", ttl_seconds=60))
 
 
 @pytest.mark.parametrize(

@@ -61,18 +61,6 @@ def test_eddsa_must_be_in_the_callers_allow_list() -> None:
         jwt.decode(token, KEY.public_jwk(), algorithms=["ES256"])
 
 
-def test_to_dict_round_trips() -> None:
-    key = Ed25519Key(KEY.public_jwk(), "EdDSA")
-    assert key.to_dict() == {
-        "kty": "OKP",
-        "crv": "Ed25519",
-        "x": KEY.public_jwk()["x"],
-        "alg": "EdDSA",
-    }
-    assert key.public_key() is key
-    assert key.to_pem().startswith(b"-----BEGIN PUBLIC KEY-----")
-
-
 def test_it_never_signs() -> None:
     key = Ed25519Key(KEY.public_jwk(), "EdDSA")
     with pytest.raises(JWKError):

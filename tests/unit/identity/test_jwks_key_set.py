@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.identity.jwks import JwksKeySet, JwksVerifier
+from adapters.identity.composite import CompositeTokenVerifier
+from adapters.identity.jwks import JwksKeySet
 from application.errors import InvalidToken
 from tests.unit.identity.fakes import JWKS_URL, FakeClock, FakeJwksEndpoint
-from tests.unit.identity.signing import ALGORITHMS, AUDIENCE, ISSUER, cached_key, claims
+from tests.unit.identity.signing import ALGORITHMS, cached_key, claims
+from tests.unit.identity.wiring import jwks_mode
 
 REFETCH_INTERVAL = 30.0
 CACHE_TTL = 600.0
@@ -33,7 +35,9 @@ def endpoint() -> FakeJwksEndpoint:
 
 
 @pytest.fixture
-async def verifier(endpoint: FakeJwksEndpoint, clock: FakeClock) -> AsyncIterator[JwksVerifier]:
+async def verifier(
+    endpoint: FakeJwksEndpoint, clock: FakeClock
+) -> AsyncIterator[CompositeTokenVerifier]:
     async with endpoint.client() as client:
         key_set = JwksKeySet(
             JWKS_URL,
@@ -42,7 +46,7 @@ async def verifier(endpoint: FakeJwksEndpoint, clock: FakeClock) -> AsyncIterato
             http_client=client,
             clock=clock,
         )
-        yield JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+        yield jwks_mode(key_set)
 
 
 def bogus_kid_token(number: int = 0) -> str:
@@ -51,7 +55,7 @@ def bogus_kid_token(number: int = 0) -> str:
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_tokens_of_every_algorithm_are_accepted(
-    algorithm: str, endpoint: FakeJwksEndpoint, verifier: JwksVerifier
+    algorithm: str, endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier
 ) -> None:
     key = cached_key(algorithm, f"key-{algorithm}")
     endpoint.publish(key)
@@ -60,7 +64,7 @@ async def test_tokens_of_every_algorithm_are_accepted(
 
 
 async def test_forty_verifications_cost_one_fetch(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier
 ) -> None:
     for number in range(40):
         await verifier.verify(KNOWN.token(claims(sub=f"user-{number}")))
@@ -68,14 +72,14 @@ async def test_forty_verifications_cost_one_fetch(
 
 
 async def test_concurrent_first_requests_share_one_fetch(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier
 ) -> None:
     await asyncio.gather(*(verifier.verify(KNOWN.token(claims())) for _ in range(20)))
     assert endpoint.requests == 1
 
 
 async def test_an_unknown_kid_refetches_once_then_is_rejected(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     clock.advance(REFETCH_INTERVAL)
@@ -85,7 +89,7 @@ async def test_an_unknown_kid_refetches_once_then_is_rejected(
 
 
 async def test_unknown_kids_within_the_window_cause_no_fetch(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     for number in range(100):
@@ -96,7 +100,7 @@ async def test_unknown_kids_within_the_window_cause_no_fetch(
 
 
 async def test_a_concurrent_flood_of_bogus_kids_causes_one_fetch(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     clock.advance(REFETCH_INTERVAL)
@@ -109,7 +113,7 @@ async def test_a_concurrent_flood_of_bogus_kids_causes_one_fetch(
 
 
 async def test_a_rotated_in_key_is_accepted_without_restart(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     endpoint.publish(ROTATED)
@@ -120,7 +124,7 @@ async def test_a_rotated_in_key_is_accepted_without_restart(
 
 
 async def test_a_key_rotated_in_right_after_a_fetch_waits_for_the_window(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     endpoint.publish(ROTATED)
@@ -131,7 +135,7 @@ async def test_a_key_rotated_in_right_after_a_fetch_waits_for_the_window(
 
 
 async def test_the_set_is_refreshed_after_its_ttl_and_removed_keys_stop_working(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     endpoint.jwks = [ROTATED.public_jwk()]
@@ -146,7 +150,7 @@ async def test_the_set_is_refreshed_after_its_ttl_and_removed_keys_stop_working(
 
 
 async def test_a_failed_refresh_keeps_the_cached_keys(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     await verifier.verify(KNOWN.token(claims()))
     endpoint.status = 500
@@ -160,7 +164,7 @@ async def test_a_failed_refresh_keeps_the_cached_keys(
 
 
 async def test_without_any_keys_a_failing_endpoint_is_asked_once_per_window(
-    endpoint: FakeJwksEndpoint, verifier: JwksVerifier, clock: FakeClock
+    endpoint: FakeJwksEndpoint, verifier: CompositeTokenVerifier, clock: FakeClock
 ) -> None:
     endpoint.status = 503
     for _ in range(10):
@@ -185,7 +189,7 @@ async def test_without_any_keys_a_failing_endpoint_is_asked_once_per_window(
 )
 async def test_unusable_responses_leave_the_verifier_without_keys(
     endpoint: FakeJwksEndpoint,
-    verifier: JwksVerifier,
+    verifier: CompositeTokenVerifier,
     status: int,
     body: bytes,
     headers: dict[str, str],
@@ -202,8 +206,9 @@ async def test_a_hanging_endpoint_times_out_quickly(clock: FakeClock) -> None:
         raise AssertionError("unreachable")
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(hang)) as client:
-        key_set = JwksKeySet(JWKS_URL, fetch_timeout=0.05, http_client=client, clock=clock)
-        verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+        verifier = jwks_mode(
+            JwksKeySet(JWKS_URL, fetch_timeout=0.05, http_client=client, clock=clock)
+        )
         started = time.monotonic()
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
             await verifier.verify(KNOWN.token(claims()))
@@ -215,8 +220,7 @@ async def test_a_network_error_is_mapped_to_invalid_token(clock: FakeClock) -> N
         raise httpx.ConnectError("connection refused", request=request)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
-        key_set = JwksKeySet(JWKS_URL, http_client=client, clock=clock)
-        verifier = JwksVerifier(key_set, issuer=ISSUER, audience=AUDIENCE)
+        verifier = jwks_mode(JwksKeySet(JWKS_URL, http_client=client, clock=clock))
         with pytest.raises(InvalidToken, match="signing keys are unavailable"):
             await verifier.verify(KNOWN.token(claims()))
 
