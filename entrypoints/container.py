@@ -15,6 +15,7 @@ from adapters.identity.shared_secret import SharedSecretMinter, WeakSecret
 from adapters.memory.health import AlwaysReady
 from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.sql.deadline import settle
 from adapters.sql.engine import (
     PoolSettings,
     create_engine,
@@ -180,8 +181,14 @@ def build_container(settings: Settings | None = None) -> Container:
     return container
 
 
+# How long shutdown waits for database operations that overran and are winding down.
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
 async def close_container(container: Container) -> None:
-    """Release the pools' connections (an engine never used holds none)."""
+    """Release the pools' connections (an engine never used holds none), once operations
+    cancelled after an overrun have let go of theirs."""
     if storage_kind(container.settings()) == "sql":
+        await settle(SHUTDOWN_GRACE_SECONDS)
         await container.engine().dispose()
         await container.read_engine().dispose()

@@ -87,7 +87,7 @@ async def _wait_for(future: asyncio.Future[Any]) -> None:
 
 
 async def settle(seconds: float) -> None:
-    """Wait (at most ``seconds``) for the background work above to end: for an orderly
-    shutdown, and for tests."""
+    """Wait (at most ``seconds``) for the background work above to end, for an orderly
+    shutdown (``close_container``)."""
     if _background:
         await asyncio.wait(set(_background), timeout=seconds)
