@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from domain.errors import FieldError
+
 
 class ApplicationError(Exception):
     """Base class for the application's own errors."""
@@ -37,13 +39,8 @@ class IdempotencyKeyTaken(ApplicationError):
     """Raised by a repository: the owner already has this key (a concurrent request won)."""
 
 
-class InvalidQuery(ApplicationError):
+class InvalidQuery(ApplicationError, FieldError):
     """A list query parameter (a cursor, a limit) is not acceptable."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class InvalidToken(ApplicationError):

@@ -108,12 +108,12 @@ def read_task(data: Mapping[str, Any], *, owner: str) -> Task:
     if created_at is None or updated_at is None:
         raise InvalidTaskField("created_at" if created_at is None else "updated_at", "is required")
     return Task.restore(
+        record,
         task_id=record.id,
         user_id=owner,
         created_at=created_at,
         updated_at=updated_at,
         version=record.version,
-        **record.values(),
     )
 
 

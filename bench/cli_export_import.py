@@ -1,6 +1,6 @@
 """Wall time and peak memory of ``todo-admin tasks export`` and ``tasks import``.
 
-    .venv/bin/python bench/cli_export_import.py [--server-url URL] [--sizes 10000 100000]
+    .venv/bin/python -m bench.cli_export_import [--server-url URL] [--sizes 10000 100000]
                                                 [--output bench/cli-export-import-results.md]
 
 For each size N: creates a throw-away PostgreSQL database (default: the local test server),
@@ -27,18 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
-
-from adapters.sql.engine import normalize_database_url
-from adapters.sql.migrate import upgrade
+from bench.seeding import scratch_database
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
 USER = "bench"
@@ -86,22 +78,6 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, int(usage.ru_maxrss)  # KiB on Linux
 
 
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    name = f"todo_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(normalize_database_url(url))
-        yield url
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
 def tasks_part(path: Path) -> bytes:
     """The export without its header line (which carries ``exported_at``)."""
     data = path.read_bytes()
@@ -110,7 +86,7 @@ def tasks_part(path: Path) -> bytes:
 
 def bench_size(server_url: str, size: int, workdir: Path) -> list[Run]:
     runs: list[Run] = []
-    with fresh_database(server_url) as url:
+    with scratch_database(server_url, "todo_bench") as url:
         env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
 
         def step(name: str, *args: str) -> None:

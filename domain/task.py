@@ -73,7 +73,8 @@ class NewTask:
     due_date: date | None = None
 
     def values(self) -> dict[str, Any]:
-        """These fields by name: ``Task.create``'s and ``Task.restore``'s keyword arguments."""
+        """These fields by name, as ``Task.create`` takes them (a ``TaskRecord`` gives only
+        these, not its id, timestamps and version)."""
         return {field.name: getattr(self, field.name) for field in fields(NewTask)}
 
 
@@ -144,21 +145,18 @@ class Task:
     @classmethod
     def restore(
         cls,
+        new: NewTask,
         *,
         task_id: uuid.UUID | None,
         user_id: str,
-        title: str,
-        description: str | None,
-        completed: bool,
-        due_date: date | None,
         created_at: datetime,
         updated_at: datetime,
         version: int = 1,
     ) -> Task:
-        """Bring back a task kept elsewhere (an export, a backup) with its id, timestamps and
-        version (``task_id=None``: a new id). Every rule of ``create`` holds, and the history
-        must be possible: timezone-aware timestamps, ``updated_at`` not before
-        ``created_at``, ``version`` ≥ 1."""
+        """Bring back a task kept elsewhere (an export, a backup): its fields (``new``), id,
+        timestamps and version (``task_id=None``: a new id). Every rule of ``create``
+        holds, and the history must be possible: timezone-aware timestamps, ``updated_at``
+        not before ``created_at``, ``version`` ≥ 1."""
         for name, moment in (("created_at", created_at), ("updated_at", updated_at)):
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise InvalidTaskField(name, "must be timezone-aware")
@@ -166,15 +164,7 @@ class Task:
             raise InvalidTaskField("updated_at", "must not be before created_at")
         if isinstance(version, bool) or version < 1:
             raise InvalidTaskField("version", "must be a positive integer")
-        task = cls.create(
-            user_id=user_id,
-            title=title,
-            now=created_at,
-            description=description,
-            completed=completed,
-            due_date=due_date,
-            task_id=task_id,
-        )
+        task = cls.create(user_id=user_id, now=created_at, task_id=task_id, **new.values())
         task.updated_at = updated_at
         task.version = version
         return task

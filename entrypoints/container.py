@@ -74,16 +74,7 @@ def build_token_verifier(settings: Settings) -> CachingTokenVerifier:
     """Refuses any configuration that could accept forged tokens. Close the result with
     ``close_token_verifier`` on shutdown (JWKS mode holds an HTTP client)."""
     try:
-        return assemble_token_verifier(
-            shared_secret=settings.better_auth_secret,
-            better_auth_url=settings.better_auth_url,
-            jwks_url=settings.jwt_jwks_url,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            jwks_fetch_timeout=settings.jwks_fetch_timeout,
-            jwks_refetch_interval=settings.jwks_refetch_interval,
-            jwks_cache_ttl=settings.jwks_cache_ttl,
-        )
+        return assemble_token_verifier(settings)
     except IdentityConfigurationError as error:
         raise ConfigurationError(str(error)) from error
 

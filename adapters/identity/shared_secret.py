@@ -26,9 +26,8 @@ def check_secret(secret: str) -> str:
     return secret
 
 
-class SharedSecretVerifier:
-    """Accepts HS256 only: the algorithm list is fixed, never read from the token. Takes the
-    token as ``read_token`` read it (the composite does, once per verification)."""
+class _SharedSecret:
+    """The secret (checked) and the ``iss``/``aud`` that tokens signed with it carry."""
 
     def __init__(
         self, secret: str, *, issuer: str | None = None, audience: str | None = None
@@ -36,6 +35,11 @@ class SharedSecretVerifier:
         self._secret = check_secret(secret)
         self._issuer = issuer
         self._audience = audience
+
+
+class SharedSecretVerifier(_SharedSecret):
+    """Accepts HS256 only: the algorithm list is fixed, never read from the token. Takes the
+    token as ``read_token`` read it (the composite does, once per verification)."""
 
     async def verify(self, token: UnverifiedToken) -> Identity:
         return verified_identity(
@@ -43,15 +47,8 @@ class SharedSecretVerifier:
         )
 
 
-class SharedSecretMinter:
+class SharedSecretMinter(_SharedSecret):
     """Mints HS256 tokens that ``SharedSecretVerifier`` accepts (``todo-admin token mint``)."""
-
-    def __init__(
-        self, secret: str, *, issuer: str | None = None, audience: str | None = None
-    ) -> None:
-        self._secret = check_secret(secret)
-        self._issuer = issuer
-        self._audience = audience
 
     def mint(self, user_id: str, ttl_seconds: int) -> str:
         now = int(time.time())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Self
 
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
@@ -23,12 +22,7 @@ class InMemoryUnitOfWork:
         self._fresh_repositories()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         # Anything not committed is dropped with the repositories' staging areas.
         self._fresh_repositories()
 

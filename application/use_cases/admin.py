@@ -33,6 +33,19 @@ def _no_progress(_count: int) -> None:
     return None
 
 
+class _BatchedWrite:
+    """A use case that writes one owner's tasks in batches of ``batch_size``, all in one
+    unit of work."""
+
+    batch_size: int
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, batch_size: int | None = None) -> None:
+        self._uow = uow
+        self._clock = clock
+        if batch_size is not None:
+            self.batch_size = batch_size
+
+
 class ExportTasks:
     """Every task of one owner, oldest first (``created_at``, then id), read in keyset pages
     so memory stays flat whatever the owner's task count. An owner without tasks (or one the
@@ -64,7 +77,7 @@ class ExportTasks:
             )
 
 
-class ImportTasks:
+class ImportTasks(_BatchedWrite):
     """Add tasks to one owner from a stream of records, all or nothing.
 
     Every record goes through the aggregate (``Task.restore``); ids, timestamps and
@@ -77,10 +90,7 @@ class ImportTasks:
     parsed): an error it raises also rolls everything back.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, batch_size: int = IMPORT_BATCH_SIZE) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._batch_size = batch_size
+    batch_size = IMPORT_BATCH_SIZE
 
     async def execute(
         self,
@@ -100,7 +110,7 @@ class ImportTasks:
             async for record in _stream(records):
                 batch.append((index, _restore(owner, index, record, now, new_ids=new_ids)))
                 index += 1
-                if len(batch) >= self._batch_size:
+                if len(batch) >= self.batch_size:
                     imported += await self._write(uow, owner, batch, check_ids=not new_ids)
                     on_progress(imported)
                     batch = []
@@ -142,12 +152,12 @@ def _restore(owner: str, index: int, record: TaskRecord, now: datetime, *, new_i
     created_at = record.created_at or record.updated_at or now
     try:
         return Task.restore(
+            record,
             task_id=None if new_ids else record.id,
             user_id=owner,
             created_at=created_at,
             updated_at=record.updated_at or created_at,
             version=record.version,
-            **record.values(),
         )
     except InvalidTaskField as error:
         raise InvalidRecord(index, error.field, error.message) from error
@@ -198,14 +208,11 @@ class GetStats:
             return await uow.tasks.stats(top=top)
 
 
-class SeedTasks:
+class SeedTasks(_BatchedWrite):
     """Add ``count`` realistic demo tasks to one owner (``application.demo_data``), made by
     the aggregate and inserted in batches, in one transaction."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, batch_size: int = SEED_BATCH_SIZE) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._batch_size = batch_size
+    batch_size = SEED_BATCH_SIZE
 
     async def execute(
         self,
@@ -226,7 +233,7 @@ class SeedTasks:
             batch: list[Task] = []
             for task in demo_tasks(owner, count, now, rng):
                 batch.append(task)
-                if len(batch) >= self._batch_size:
+                if len(batch) >= self.batch_size:
                     await uow.tasks.add_many(batch)
                     added += len(batch)
                     on_progress(added)

@@ -10,15 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from application import use_cases
 from application.ports import HealthProbe, TokenVerifier
-from application.use_cases import (
-    CreateTask,
-    DeleteTask,
-    GetTask,
-    ListTasks,
-    ToggleTaskCompletion,
-    UpdateTask,
-)
 
 
 def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -32,13 +25,13 @@ def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
     return dependency
 
 
-CreateTaskUseCase = Annotated[CreateTask, Depends(provided("create_task"))]
-GetTaskUseCase = Annotated[GetTask, Depends(provided("get_task"))]
-ListTasksUseCase = Annotated[ListTasks, Depends(provided("list_tasks"))]
-UpdateTaskUseCase = Annotated[UpdateTask, Depends(provided("update_task"))]
+CreateTaskUseCase = Annotated[use_cases.CreateTask, Depends(provided("create_task"))]
+GetTaskUseCase = Annotated[use_cases.GetTask, Depends(provided("get_task"))]
+ListTasksUseCase = Annotated[use_cases.ListTasks, Depends(provided("list_tasks"))]
+UpdateTaskUseCase = Annotated[use_cases.UpdateTask, Depends(provided("update_task"))]
 ToggleTaskCompletionUseCase = Annotated[
-    ToggleTaskCompletion, Depends(provided("toggle_task_completion"))
+    use_cases.ToggleTaskCompletion, Depends(provided("toggle_task_completion"))
 ]
-DeleteTaskUseCase = Annotated[DeleteTask, Depends(provided("delete_task"))]
+DeleteTaskUseCase = Annotated[use_cases.DeleteTask, Depends(provided("delete_task"))]
 Verifier = Annotated[TokenVerifier, Depends(provided("token_verifier"))]
 Probe = Annotated[HealthProbe, Depends(provided("health_probe"))]

@@ -11,6 +11,7 @@ from fastapi import Header
 
 from domain.task import Task
 from entrypoints.http.problems import MalformedHeader
+from entrypoints.http.schemas import without_null
 
 # The grammars below are the parsers' own and are published in the OpenAPI schema as is
 # (ECMA-262 and Python read them alike), so the documented and the accepted values agree.
@@ -29,9 +30,7 @@ def _header_schema(pattern: str) -> Callable[[dict[str, Any]], None]:
     """An optional header is absent or a string (never JSON ``null``), of this grammar."""
 
     def document(schema: dict[str, Any]) -> None:
-        branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
-        for branch in branches:
-            schema.update(branch)
+        without_null(schema)
         schema["pattern"] = pattern
 
     return document

@@ -24,13 +24,12 @@ from application.errors import (
     AccessDenied,
     ConcurrentUpdate,
     IdempotencyKeyReused,
-    InvalidQuery,
     InvalidToken,
     StorageUnavailable,
     TaskNotFound,
     VersionMismatch,
 )
-from domain.errors import InvalidTaskField
+from domain.errors import FieldError
 from entrypoints.http.limits import MAX_BODY_KIB
 from entrypoints.http.schemas import Problem
 
@@ -45,81 +44,40 @@ class ProblemType:
     slug: str
     status: int
     title: str
-    # What the OpenAPI document says a response of this problem means.
-    description: str
 
     @property
     def uri(self) -> str:
         return f"/problems/{self.slug}"
 
 
-MALFORMED = ProblemType(
-    "malformed-request",
-    400,
-    "The request could not be read",
-    "Malformed request (e.g. invalid JSON)",
-)
-CORS_REJECTED = ProblemType(
-    "cors-rejected", 400, "Cross-origin request not allowed", "Origin not in CORS_ORIGINS"
-)
-UNAUTHORIZED = ProblemType(
-    "unauthorized", 401, "Authentication required", "Missing, invalid or expired bearer token"
-)
-FORBIDDEN = ProblemType("forbidden", 403, "Forbidden", "The path names another user")
-NOT_FOUND = ProblemType(
-    "not-found", 404, "Not Found", "No such task (or it belongs to another user)"
-)
-CONFLICT = ProblemType("conflict", 409, "Conflict", "The task kept changing; retry")
-PRECONDITION_FAILED = ProblemType(
-    "precondition-failed",
-    412,
-    "Precondition Failed",
-    "If-Match does not match the task's current ETag",
-)
-TOO_LARGE = ProblemType(
-    "payload-too-large", 413, "Content Too Large", f"Body larger than {MAX_BODY_KIB} KiB"
-)
-UNSUPPORTED_MEDIA_TYPE = ProblemType(
-    "unsupported-media-type", 415, "Unsupported Media Type", "Body not sent as application/json"
-)
-VALIDATION = ProblemType(
-    "validation-error",
-    422,
-    "Your request is not valid",
-    "Validation error; `errors` lists each field",
-)
-IDEMPOTENCY_KEY_REUSED = ProblemType(
-    "idempotency-key-reused",
-    422,
-    "Idempotency-Key reused",
-    "The Idempotency-Key was first used with another body",
-)
-UNAVAILABLE = ProblemType(
-    "service-unavailable",
-    503,
-    "Service Unavailable",
-    "Database unavailable; retry after a moment",
-)
-INTERNAL = ProblemType(
-    "internal-error", 500, "Internal Server Error", "Unexpected error; quote the request_id"
-)
+MALFORMED = ProblemType("malformed-request", 400, "The request could not be read")
+CORS_REJECTED = ProblemType("cors-rejected", 400, "Cross-origin request not allowed")
+UNAUTHORIZED = ProblemType("unauthorized", 401, "Authentication required")
+FORBIDDEN = ProblemType("forbidden", 403, "Forbidden")
+NOT_FOUND = ProblemType("not-found", 404, "Not Found")
+CONFLICT = ProblemType("conflict", 409, "Conflict")
+PRECONDITION_FAILED = ProblemType("precondition-failed", 412, "Precondition Failed")
+TOO_LARGE = ProblemType("payload-too-large", 413, "Content Too Large")
+UNSUPPORTED_MEDIA_TYPE = ProblemType("unsupported-media-type", 415, "Unsupported Media Type")
+VALIDATION = ProblemType("validation-error", 422, "Your request is not valid")
+IDEMPOTENCY_KEY_REUSED = ProblemType("idempotency-key-reused", 422, "Idempotency-Key reused")
+UNAVAILABLE = ProblemType("service-unavailable", 503, "Service Unavailable")
+INTERNAL = ProblemType("internal-error", 500, "Internal Server Error")
 
-# The problem a route's documentation describes for each status it lists.
+# What the OpenAPI document says a route's response of each status means.
 _DOCUMENTED = {
-    problem.status: problem
-    for problem in (
-        MALFORMED,
-        UNAUTHORIZED,
-        FORBIDDEN,
-        NOT_FOUND,
-        CONFLICT,
-        PRECONDITION_FAILED,
-        TOO_LARGE,
-        UNSUPPORTED_MEDIA_TYPE,
-        VALIDATION,
-        UNAVAILABLE,
-    )
+    MALFORMED: "Malformed request (e.g. invalid JSON)",
+    UNAUTHORIZED: "Missing, invalid or expired bearer token",
+    FORBIDDEN: "The path names another user",
+    NOT_FOUND: "No such task (or it belongs to another user)",
+    CONFLICT: "The task kept changing; retry",
+    PRECONDITION_FAILED: "If-Match does not match the task's current ETag",
+    TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
+    UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
+    VALIDATION: "Validation error; `errors` lists each field",
+    UNAVAILABLE: "Database unavailable; retry after a moment",
 }
+_BY_STATUS = {problem.status: problem for problem in _DOCUMENTED}
 _SEE_ERRORS = "see errors for what to fix"
 
 
@@ -146,7 +104,7 @@ FieldErrors = list[dict[str, str]]
 
 
 def _field_error(error: Exception) -> FieldErrors:
-    assert isinstance(error, InvalidTaskField | InvalidQuery)
+    assert isinstance(error, FieldError)
     return [{"field": error.field, "message": error.message}]
 
 
@@ -163,7 +121,7 @@ class ErrorRule:
     """How one error type is answered."""
 
     problem: ProblemType
-    detail: Callable[[Exception], str]
+    detail: str | Callable[[Exception], str]
     headers: Callable[[Exception], dict[str, str]] = _no_headers
     errors: Callable[[Exception], FieldErrors | None] = _no_field_errors
 
@@ -178,24 +136,23 @@ def _invalid_token_challenge(error: Exception) -> dict[str, str]:
 
 
 ERRORS: dict[type[Exception], ErrorRule] = {
-    InvalidTaskField: ErrorRule(VALIDATION, lambda _: _SEE_ERRORS, errors=_field_error),
-    InvalidQuery: ErrorRule(VALIDATION, lambda _: _SEE_ERRORS, errors=_field_error),
+    FieldError: ErrorRule(VALIDATION, _SEE_ERRORS, errors=_field_error),
     MissingCredentials: ErrorRule(
         UNAUTHORIZED,
-        lambda _: "send the user's token as 'Authorization: Bearer <token>'",
+        "send the user's token as 'Authorization: Bearer <token>'",
         headers=lambda _: {"WWW-Authenticate": bearer_challenge()},
     ),
     InvalidToken: ErrorRule(UNAUTHORIZED, _token_reason, headers=_invalid_token_challenge),
     AccessDenied: ErrorRule(FORBIDDEN, lambda error: str(error) or "this is not your resource"),
-    TaskNotFound: ErrorRule(NOT_FOUND, lambda _: "no such task"),
+    TaskNotFound: ErrorRule(NOT_FOUND, "no such task"),
     VersionMismatch: ErrorRule(
         PRECONDITION_FAILED,
-        lambda _: "the task has changed since you read it (If-Match does not match its ETag)",
+        "the task has changed since you read it (If-Match does not match its ETag)",
     ),
-    ConcurrentUpdate: ErrorRule(CONFLICT, lambda _: "the task kept changing; read it and retry"),
+    ConcurrentUpdate: ErrorRule(CONFLICT, "the task kept changing; read it and retry"),
     StorageUnavailable: ErrorRule(
         UNAVAILABLE,
-        lambda _: "the database is unavailable; retry shortly",
+        "the database is unavailable; retry shortly",
         headers=lambda _: {"Retry-After": "2"},
     ),
     MalformedHeader: ErrorRule(MALFORMED, str),
@@ -263,7 +220,7 @@ async def _on_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(
         request,
         rule.problem,
-        rule.detail(error),
+        rule.detail if isinstance(rule.detail, str) else rule.detail(error),
         errors=rule.errors(error),
         headers=rule.headers(error) or None,
     )
@@ -293,11 +250,6 @@ async def _on_request_validation(request: Request, error: Exception) -> JSONResp
     return problem_response(request, VALIDATION, _SEE_ERRORS, errors=errors)
 
 
-# The HTTP exceptions raised with a status of ours (the framework's 404 and 405 and the
-# strict reader's 415 take their phrase as problem title).
-_BY_STATUS = {p.status: p for p in (MALFORMED, NOT_FOUND, TOO_LARGE, UNAVAILABLE)}
-
-
 async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
@@ -305,7 +257,7 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
-    generic = ProblemType(phrase.lower().replace(" ", "-"), status, phrase, phrase)
+    generic = ProblemType(phrase.lower().replace(" ", "-"), status, phrase)
     problem = _BY_STATUS.get(status, generic)
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else None
     headers = dict(error.headers or {})
@@ -351,7 +303,7 @@ def documented_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": Problem,
-            "description": _DOCUMENTED[status].description,
+            "description": _DOCUMENTED[_BY_STATUS[status]],
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses

@@ -94,7 +94,7 @@ def _not_null(value: Any) -> Any:
     return value
 
 
-def _without_null(schema: dict[str, Any]) -> None:
+def without_null(schema: dict[str, Any]) -> None:
     """Document an optional field that must not be null as what it accepts: no ``null``
     branch, no ``default: null`` (omitting the field is what keeps its value)."""
     branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
@@ -105,10 +105,16 @@ def _without_null(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-NotNull = Field(json_schema_extra=_without_null)
+NotNull = Field(json_schema_extra=without_null)
 
 
-class TaskReplace(_Body):
+class _Edit(_Body):
+    def changes(self) -> TaskChanges:
+        """Only the fields the client sent: omitted ones keep their value."""
+        return TaskChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+
+
+class TaskReplace(_Edit):
     """PUT: ``title`` is required; omitted fields keep their value, ``null`` clears."""
 
     title: Title
@@ -116,25 +122,14 @@ class TaskReplace(_Body):
     completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
 
-    def changes(self) -> TaskChanges:
-        return _changes(self)
 
-
-class TaskPatch(_Body):
+class TaskPatch(_Edit):
     """PATCH: any subset of the editable fields."""
 
     title: Annotated[Title | None, AfterValidator(_not_null), NotNull] = None
     description: Description | None = None
     completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
-
-    def changes(self) -> TaskChanges:
-        return _changes(self)
-
-
-def _changes(body: TaskReplace | TaskPatch) -> TaskChanges:
-    given = body.model_fields_set
-    return TaskChanges(**{name: getattr(body, name) for name in given})
 
 
 class TaskOut(BaseModel):

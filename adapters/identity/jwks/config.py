@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.jwks.key_set import JwksKeySet
 from adapters.identity.jwks.verifier import JwksVerifier
+from adapters.identity.settings import IdentitySettings
 
 BETTER_AUTH_BASE_PATH = "/api/auth"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -36,21 +37,13 @@ def better_auth_endpoints(base_url: str) -> BetterAuthEndpoints:
     return BetterAuthEndpoints(origin=origin, jwks_url=f"{origin}{base_path}/jwks")
 
 
-def jwks_verifier_from_settings(
-    *,
-    better_auth_url: str | None,
-    jwks_url: str | None,
-    issuer: str | None,
-    audience: str | None,
-    fetch_timeout: float,
-    refetch_interval: float,
-    cache_ttl: float,
-) -> JwksVerifier:
+def jwks_verifier_from_settings(settings: IdentitySettings) -> JwksVerifier:
     """JWKS mode from its settings: Better Auth's defaults, each one overridable."""
-    defaults = better_auth_endpoints(better_auth_url) if better_auth_url else None
-    jwks_url = jwks_url or (defaults.jwks_url if defaults else None)
-    issuer = issuer or (defaults.origin if defaults else None)
-    audience = audience or (defaults.origin if defaults else None)
+    base_url = settings.better_auth_url
+    defaults = better_auth_endpoints(base_url) if base_url else None
+    jwks_url = settings.jwt_jwks_url or (defaults.jwks_url if defaults else None)
+    issuer = settings.jwt_issuer or (defaults.origin if defaults else None)
+    audience = settings.jwt_audience or (defaults.origin if defaults else None)
     if jwks_url is None:
         raise JwksConfigurationError("JWKS mode needs BETTER_AUTH_URL or JWT_JWKS_URL")
     if issuer is None or audience is None:
@@ -61,9 +54,9 @@ def jwks_verifier_from_settings(
     _parse_http_url(jwks_url, name="JWT_JWKS_URL")
     key_set = JwksKeySet(
         jwks_url.strip(),
-        fetch_timeout=fetch_timeout,
-        refetch_interval=refetch_interval,
-        cache_ttl=cache_ttl,
+        fetch_timeout=settings.jwks_fetch_timeout,
+        refetch_interval=settings.jwks_refetch_interval,
+        cache_ttl=settings.jwks_cache_ttl,
     )
     return JwksVerifier(key_set, issuer=issuer, audience=audience)
 

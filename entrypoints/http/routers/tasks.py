@@ -49,11 +49,15 @@ from entrypoints.http.security import CurrentUser
 from entrypoints.http.strict import StrictRoute
 from entrypoints.presentation import dump_json
 
-WRITE_ERRORS = (400, 404, 409, 412, 413, 422)
+# What PUT and PATCH answer.
+_EDIT: dict[str, Any] = {
+    "response_model": TaskOut,
+    "responses": documented_errors(400, 404, 409, 412, 413, 422),
+}
 
 
 def _default_orders() -> str:
-    """ "desc for created/updated, asc for …": each order and the sorts it is the default of."""
+    """Each order and the sorts it is the default of ("desc for created/updated, …")."""
     sorts_by_order: dict[SortOrder, list[str]] = {}
     for sort, order in DEFAULT_ORDER.items():
         sorts_by_order.setdefault(order, []).append(sort.value)
@@ -174,8 +178,7 @@ async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskU
     "/{task_id}",
     summary="Replace a task's editable fields",
     description="`title` is required; omitted fields keep their value; `null` clears.",
-    response_model=TaskOut,
-    responses=documented_errors(*WRITE_ERRORS),
+    **_EDIT,
 )
 async def replace_task(
     task_id: uuid.UUID,
@@ -205,12 +208,7 @@ async def delete_task(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch(
-    "/{task_id}",
-    summary="Change some of a task's fields",
-    response_model=TaskOut,
-    responses=documented_errors(*WRITE_ERRORS),
-)
+@router.patch("/{task_id}", summary="Change some of a task's fields", **_EDIT)
 async def patch_task(
     task_id: uuid.UUID,
     body: TaskPatch,

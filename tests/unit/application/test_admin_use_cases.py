@@ -397,12 +397,9 @@ async def test_seed_adds_realistic_tasks_that_obey_every_rule() -> None:
     for task in tasks:
         # Re-checking through the aggregate: a seeded task is a task the domain accepts.
         Task.restore(
+            NewTask(task.title, task.description, task.completed, task.due_date),
             task_id=task.id,
             user_id=task.user_id,
-            title=task.title,
-            description=task.description,
-            completed=task.completed,
-            due_date=task.due_date,
             created_at=task.created_at,
             updated_at=task.updated_at,
             version=task.version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidTaskField
-from domain.task import Task
+from domain.task import NewTask, Task
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -28,7 +29,8 @@ def restore(**changes: object) -> Task:
         "version": 1,
         **changes,
     }
-    return Task.restore(**fields)  # type: ignore[arg-type]
+    new = NewTask(**{field.name: fields.pop(field.name) for field in dataclasses.fields(NewTask)})
+    return Task.restore(new, **fields)  # type: ignore[arg-type]
 
 
 def test_restore_keeps_id_timestamps_and_version() -> None:
