@@ -3,10 +3,12 @@
 One JSON document, written and read as a stream::
 
     {"format":"todo-api.tasks","version":1,"user_id":"…","exported_at":"…Z","tasks":[
-    {"id":"…","title":"…","description":null,"completed":false,"due_date":null,
-     "created_at":"…Z","updated_at":"…Z","version":1},
+    <task record>,
     …
     ],"count":2}
+
+Each task record is ``application.task_document.task_record``: the task document with its
+version and without the owner (which the header names).
 
 The writer puts the header first, then one task per line, then the count: memory does not
 grow with the number of tasks. The reader parses incrementally (ijson), so it never holds

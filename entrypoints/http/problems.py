@@ -171,12 +171,11 @@ def problem_body(
     instance: str | None = None,
     request_id: str | None = None,
     errors: FieldErrors | None = None,
-    status: int | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": problem.uri,
         "title": problem.title,
-        "status": status or problem.status,
+        "status": problem.status,
         "detail": detail,
     }
     if instance is not None:
@@ -200,7 +199,6 @@ def problem_response(
     *,
     errors: FieldErrors | None = None,
     headers: dict[str, str] | None = None,
-    status: int | None = None,
 ) -> JSONResponse:
     body = problem_body(
         problem,
@@ -208,9 +206,8 @@ def problem_response(
         instance=request.url.path,
         request_id=request_id_of(request),
         errors=errors,
-        status=status,
     )
-    return JSONResponse(body, status_code=body["status"], headers=headers, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_JSON)
 
 
 async def _on_error(request: Request, error: Exception) -> JSONResponse:
@@ -270,7 +267,7 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
         headers = {name: value for name, value in headers.items() if name.lower() != "allow"}
         headers["Allow"] = allowed
         detail = f"{request.method} is not supported here; use {allowed}"
-    return problem_response(request, problem, detail or phrase, headers=headers, status=status)
+    return problem_response(request, problem, detail or phrase, headers=headers)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
