@@ -11,6 +11,7 @@ is shared and noisy, so only ratios within one run mean anything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -51,21 +52,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(name: str, app: str, database_url: str, workers: int) -> Iterator[str]:
+def server(
+    name: str, app: str, database_url: str, workers: int, root: Path = ROOT
+) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "BETTER_AUTH_SECRET": SECRET,
         "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
     }
     env.pop("BETTER_AUTH_URL", None)
     command = [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen(command, env=env, cwd=root, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -147,6 +150,15 @@ def summarize(runs: list[WrkResult]) -> dict[str, float]:
     }
 
 
+def baseline(url: str, args: argparse.Namespace) -> contextlib.AbstractContextManager[str]:
+    """The raw baseline, or with ``--baseline-checkout`` the service of another checkout (a
+    git worktree of an earlier commit: the before of a before/after)."""
+    if args.baseline_checkout is None:
+        return server("baseline", "bench.baseline:app", url, args.workers)
+    root = Path(args.baseline_checkout).resolve()
+    return server("baseline", "entrypoints.http.app:app", url, args.workers, root=root)
+
+
 def run_scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     small = [s for s in args.scenarios if s != "list-1m"]
@@ -166,9 +178,7 @@ def run_scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "service": stack.enter_context(
                         server("service", "entrypoints.http.app:app", url, args.workers)
                     ),
-                    "baseline": stack.enter_context(
-                        server("baseline", "bench.baseline:app", url, args.workers)
-                    ),
+                    "baseline": stack.enter_context(baseline(url, args)),
                 }
                 for scenario in scenarios:
                     script = write_script(
@@ -292,6 +302,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--baseline-checkout",
+        help="compare with the service in this other checkout instead of the raw baseline",
+    )
     parser.add_argument("--soak", type=int, default=0, help="seconds of soak (0: none)")
     parser.add_argument(
         "--scaling", action="store_true", help="also measure 1 vs 2 workers of each server"
