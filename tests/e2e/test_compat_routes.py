@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import auth
+from tests.http import auth
 
 
 async def test_full_flow_through_compat_routes(client: httpx.AsyncClient) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from tests.e2e.conftest import auth
+from tests.http import auth
 
 
 async def create(client: httpx.AsyncClient, user: str) -> tuple[str, str]:

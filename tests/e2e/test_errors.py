@@ -16,16 +16,15 @@ from dependency_injector import providers
 from jose import jwt
 
 from entrypoints.container import build_container
-from tests.e2e.conftest import SECRET, auth, make_settings
+from entrypoints.http.middleware import MAX_BODY_BYTES
 from tests.e2e.helpers import (
-    app_client,
     assert_problem,
     assert_validation_problem,
     create_task,
     new_user,
 )
+from tests.http import SECRET, app_client, auth, make_settings
 
-MAX_BODY = 64 * 1024
 TASK_ROUTES = [
     ("GET", "/api/tasks"),
     ("POST", "/api/tasks"),
@@ -213,7 +212,7 @@ async def test_an_unsupported_method_is_405_with_allow(
 
 async def test_a_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
     user = new_user()
-    body = json.dumps({"title": "x", "description": "d" * MAX_BODY}).encode()
+    body = json.dumps({"title": "x", "description": "d" * MAX_BODY_BYTES}).encode()
 
     response = await client.post(
         "/api/tasks",
@@ -228,9 +227,9 @@ async def test_a_body_over_64_kib_is_413(client: httpx.AsyncClient) -> None:
 async def test_the_body_limit_is_exactly_64_kib(client: httpx.AsyncClient) -> None:
     user = new_user()
     prefix, suffix = b'{"title": "x", "description": "', b'"}'
-    padding = MAX_BODY - len(prefix) - len(suffix)
+    padding = MAX_BODY_BYTES - len(prefix) - len(suffix)
     at_limit = prefix + b"d" * padding + suffix
-    assert len(at_limit) == MAX_BODY
+    assert len(at_limit) == MAX_BODY_BYTES
     headers = {**auth(user), "Content-Type": "application/json"}
 
     # Exactly 64 KiB is read (and refused for its too-long description, not its size)…
@@ -252,7 +251,7 @@ async def test_a_streamed_body_over_64_kib_without_content_length_is_413(
 
     async def chunks() -> AsyncIterator[bytes]:
         yield b'{"title": "x", "description": "'
-        for _ in range(80):
+        for _ in range(MAX_BODY_BYTES // 1024 + 16):
             yield b"d" * 1024
         yield b'"}'
 

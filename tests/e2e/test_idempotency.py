@@ -13,8 +13,8 @@ from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.errors import IdempotencyKeyReused
 from application.use_cases import CreateTask, NewTask
-from tests.e2e.conftest import auth
 from tests.fakes import FixedClock
+from tests.http import auth
 
 
 async def count_tasks(client: httpx.AsyncClient, user: str) -> int:

@@ -12,15 +12,14 @@ from sqlalchemy.engine import make_url
 
 from entrypoints.container import ConfigurationError, build_container
 from entrypoints.http.factory import create_app
-from tests.e2e.conftest import auth, make_settings
 from tests.e2e.helpers import (
     PROBLEM_JSON,
     UNREACHABLE_POSTGRES,
     SwitchableTcpProxy,
-    app_client,
     assert_problem,
     new_user,
 )
+from tests.http import app_client, auth, make_settings
 
 # Nothing listens on port 1: connections are refused at once.
 FRONTEND = "http://localhost:3000"
@@ -43,8 +42,7 @@ async def test_healthz_and_readyz_answer_200_without_auth(client: httpx.AsyncCli
 
 
 async def test_readyz_is_a_503_problem_quickly_when_the_database_is_unreachable() -> None:
-    container = build_container(make_settings(UNREACHABLE_POSTGRES))
-    async with app_client(container) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         started = time.monotonic()
         response = await client.get("/readyz")
         elapsed = time.monotonic() - started
@@ -68,8 +66,7 @@ async def test_readyz_is_a_503_problem_quickly_when_the_database_is_unreachable(
 async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
     method: str, path: str, body: dict[str, Any] | None
 ) -> None:
-    container = build_container(make_settings(UNREACHABLE_POSTGRES))
-    async with app_client(container) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         started = time.monotonic()
         response = await client.request(
             method, path.format(id=uuid.uuid4()), json=body, headers=auth(new_user())
@@ -85,7 +82,7 @@ async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
         assert leak not in response.text
     assert_problem(again, 503)
     # Authentication still comes first: no token, no database round trip needed.
-    async with app_client(build_container(make_settings(UNREACHABLE_POSTGRES))) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         assert_problem(await client.get("/api/tasks"), 401)
         assert (await client.get("/healthz")).status_code == 200
 
@@ -227,7 +224,7 @@ async def test_cors_follows_the_cors_origins_setting() -> None:
     settings = make_settings(
         "memory://", cors_origins=["https://app.example", "https://admin.example"]
     )
-    async with app_client(build_container(settings)) as client:
+    async with app_client(settings) as client:
         app = await client.options("/api/tasks", headers=preflight("https://app.example"))
         admin = await client.options("/api/tasks", headers=preflight("https://admin.example"))
         default = await client.options("/api/tasks", headers=preflight(FRONTEND))
@@ -281,7 +278,7 @@ async def test_a_neon_style_url_with_sslmode_is_accepted_as_is(postgres_url: str
     url = f"{postgres_url}{separator}sslmode=disable"
     if postgres_url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
-    async with app_client(build_container(make_settings(url))) as client:
+    async with app_client(make_settings(url)) as client:
         user = new_user()
         created = await client.post("/api/tasks", json={"title": "neon"}, headers=auth(user))
         ready = await client.get("/readyz")
@@ -298,7 +295,7 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     async with SwitchableTcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
         through_proxy = target.set(host="127.0.0.1", port=proxy.port)
         settings = make_settings(through_proxy.render_as_string(hide_password=False))
-        async with app_client(build_container(settings)) as client:
+        async with app_client(settings) as client:
             user = new_user()
             created = await client.post("/api/tasks", json={"title": "kept"}, headers=auth(user))
             assert created.status_code == 201, created.text

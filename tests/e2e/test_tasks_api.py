@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import auth
 from tests.e2e.helpers import (
     ISO_DATE,
     assert_problem,
@@ -21,6 +20,7 @@ from tests.e2e.helpers import (
     next_link,
     parse_timestamp,
 )
+from tests.http import auth
 
 TASK_FIELDS = {
     "id",

@@ -1,32 +1,16 @@
-"""Fixtures for the reliability tests: apps built on the real container, fault proxies."""
+"""Fixtures for the reliability tests: fault proxies, database URLs through them (the app
+and its ``client`` fixtures are in tests/http.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.sql.deadline import settle
-from entrypoints.container import build_container
-from entrypoints.http.factory import create_app
-from entrypoints.settings import Settings
 from tests.databases import server_url
 from tests.reliability.proxy import FaultProxy
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app (real container, lifespan run) behind an in-process HTTP client."""
-    app = create_app(build_container(settings))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
-        yield http
 
 
 def through(url: str, host: str, port: int) -> str:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -20,13 +18,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql.engine import normalize_database_url
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
-from tests.e2e.conftest import auth, make_settings
-from tests.e2e.helpers import assert_problem, next_link
-from tests.reliability.conftest import serve
+from adapters.sql.engine import normalize_database_url, sync_database_url
+from entrypoints.http.middleware import MAX_BODY_BYTES
+from tests.databases import SQL_BACKENDS
+from tests.e2e.helpers import assert_problem, create_task, list_all, new_user, next_link
+from tests.http import app_client, auth, make_settings
 
-MAX_BODY = 64 * 1024
 JSON_TYPE = {"Content-Type": "application/json"}
 # What must never reach a client: internals of the stack, whatever went wrong.
 LEAKS = (
@@ -46,19 +43,10 @@ LEAKS = (
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=SQL_BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> str:
+    """``client`` here runs on the SQL backends (tests/http.py has the fixture)."""
     return str(request.getfixturevalue(f"{request.param}_url"))
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(make_settings(database_url)) as http:
-        yield http
-
-
-def user_id() -> str:
-    return f"user-{uuid.uuid4()}"
 
 
 def assert_clean(response: httpx.Response) -> None:
@@ -73,22 +61,6 @@ def assert_client_error(response: httpx.Response, *statuses: int) -> dict[str, A
         assert response.status_code in statuses, response.text
     assert_clean(response)
     return assert_problem(response, response.status_code)
-
-
-async def create(client: httpx.AsyncClient, user: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/tasks", json={"title": "a task", **fields}, headers=auth(user)
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def listed(client: httpx.AsyncClient, user: str) -> list[dict[str, Any]]:
-    response = await client.get("/api/tasks", headers=auth(user))
-    assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
-    return body
 
 
 # --- text that no store can hold: NUL, lone surrogates, other control characters ----------
@@ -111,8 +83,8 @@ UNSTORABLE = {
 async def test_unstorable_text_is_422_in_every_body_and_nothing_is_written(
     client: httpx.AsyncClient, field: str, text: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user, title="kept", description="kept too")
+    user = new_user()
+    task = await create_task(client, user, title="kept", description="kept too")
     other = '"ok"' if field != "title" else None
     fields = f'"{field}": {text}' + (', "title": "ok"' if other else "")
     raw = ("{" + fields + "}").encode()
@@ -127,7 +99,7 @@ async def test_unstorable_text_is_422_in_every_body_and_nothing_is_written(
         response = await client.request(method, path, content=raw, headers=headers)
         body = assert_client_error(response, 422)
         assert any(error["field"] == field for error in body["errors"]), body
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 # --- unusual but valid text: accepted and returned exactly --------------------------------
@@ -153,10 +125,10 @@ ODD_TEXT = {
 async def test_unusual_valid_text_round_trips_everywhere(
     client: httpx.AsyncClient, text: str
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     title = f"x {text} y"
-    created = await create(client, user, title=title, description=text)
+    created = await create_task(client, user, title=title, description=text)
     assert (created["title"], created["description"]) == (title, text)
     # Read back alone, in a list, by search, sorted by title and through a title cursor
     # (the cursor carries the text).
@@ -164,7 +136,7 @@ async def test_unusual_valid_text_round_trips_everywhere(
     assert fetched.json() == created
     found = await client.get("/api/tasks", params={"q": text}, headers=headers)
     assert [task["id"] for task in found.json()] == [created["id"]]
-    await create(client, user, title=f"{text} second")
+    await create_task(client, user, title=f"{text} second")
     first_page = await client.get(
         "/api/tasks", params={"sort": "title", "limit": 1}, headers=headers
     )
@@ -206,8 +178,8 @@ HOSTILE_VALUES = {
 async def test_hostile_query_parameters_are_answered_never_500(
     client: httpx.AsyncClient, param: str, value: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     query = value.replace("{param}", param)
     for path in ("/api/tasks", f"/api/{user}/tasks"):
         response = await client.get(f"{path}?{param}={query}", headers=auth(user))
@@ -220,7 +192,7 @@ async def test_hostile_query_parameters_are_answered_never_500(
 
 
 async def test_a_search_for_nul_is_422_not_a_driver_error(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/tasks?q=%00&sort=title", headers=auth(user_id()))
+    response = await client.get("/api/tasks?q=%00&sort=title", headers=auth(new_user()))
     body = assert_client_error(response, 422)
     assert body["errors"][0]["field"] == "q"
 
@@ -247,7 +219,7 @@ NOT_UUIDS = [
 async def test_path_ids_that_are_not_uuids_are_client_errors(
     client: httpx.AsyncClient, task_id: str
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     for method, path in [
         ("GET", "/api/tasks/{id}"),
@@ -264,7 +236,7 @@ async def test_path_ids_that_are_not_uuids_are_client_errors(
 
 
 async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClient) -> None:
-    user = user_id()
+    user = new_user()
     for other in ("%00", "%ed%a0%80", quote(user + "\u200b"), quote(user.upper()), "a" * 3000):
         response = await client.get(f"/api/{other}/tasks", headers=auth(user))
         assert_client_error(response, 403)
@@ -277,10 +249,10 @@ async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClien
 async def test_bodies_over_64_kib_are_413_with_or_without_content_length(
     client: httpx.AsyncClient, method: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     path = "/api/tasks" if method == "POST" else f"/api/tasks/{task['id']}"
-    big = json.dumps({"title": "x", "description": "d" * MAX_BODY}).encode()
+    big = json.dumps({"title": "x", "description": "d" * MAX_BODY_BYTES}).encode()
 
     declared = await client.request(method, path, content=big, headers={**auth(user), **JSON_TYPE})
     assert_client_error(declared, 413)
@@ -294,7 +266,7 @@ async def test_bodies_over_64_kib_are_413_with_or_without_content_length(
     )
     assert "content-length" not in streamed.request.headers
     assert_client_error(streamed, 413)
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 MALFORMED = {
@@ -322,13 +294,13 @@ MALFORMED = {
 async def test_malformed_or_deeply_nested_json_is_a_client_error(
     client: httpx.AsyncClient, raw: bytes
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [("POST", "/api/tasks"), ("PATCH", f"/api/tasks/{task['id']}")]:
         response = await client.request(method, path, content=raw, headers=headers)
         assert_client_error(response, 400, 413, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -343,8 +315,8 @@ async def test_malformed_or_deeply_nested_json_is_a_client_error(
 async def test_json_with_duplicate_keys_is_refused(client: httpx.AsyncClient, raw: bytes) -> None:
     """Which duplicate wins differs between parsers (a proxy may check the first, the app
     use the last): ambiguous bodies are refused, not guessed at."""
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
@@ -354,7 +326,7 @@ async def test_json_with_duplicate_keys_is_refused(client: httpx.AsyncClient, ra
         response = await client.request(method, path, content=raw, headers=headers)
         body = assert_client_error(response, 400)
         assert "duplicate" in body["detail"]
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -363,8 +335,8 @@ async def test_json_with_duplicate_keys_is_refused(client: httpx.AsyncClient, ra
 async def test_bodies_that_are_not_task_objects_are_422(
     client: httpx.AsyncClient, raw: bytes
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
@@ -376,7 +348,7 @@ async def test_bodies_that_are_not_task_objects_are_422(
     if raw != b"{}":  # an empty PATCH is a valid no-op
         response = await client.patch(f"/api/tasks/{task['id']}", content=raw, headers=headers)
         assert_client_error(response, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -395,7 +367,7 @@ async def test_bodies_that_are_not_task_objects_are_422(
 async def test_a_body_that_is_not_declared_json_is_a_client_error(
     client: httpx.AsyncClient, content_type: str | None
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -406,11 +378,11 @@ async def test_a_body_that_is_not_declared_json_is_a_client_error(
         assert_client_error(response, 400)  # declared JSON, but not UTF-8
     else:
         assert_client_error(response, 415)
-    assert await listed(client, user) == []
+    assert await list_all(client, user, "/api/tasks") == []
 
 
 async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
-    user = user_id()
+    user = new_user()
     for content_type in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
         response = await client.post(
             "/api/tasks",
@@ -431,8 +403,8 @@ async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
 async def test_unknown_or_repeated_query_parameters_are_422_naming_them(
     client: httpx.AsyncClient, query: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     for path in ("/api/tasks", f"/api/{user}/tasks"):
         body = assert_client_error(await client.get(f"{path}?{query}", headers=auth(user)), 422)
         name = query.split("=")[0].split("&")[0]
@@ -478,8 +450,8 @@ async def test_oversized_or_garbage_tokens_are_401(
 
 
 async def test_oversized_and_garbage_headers_are_handled(client: httpx.AsyncClient) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     url = f"/api/tasks/{task['id']}"
     headers = {**auth(user), **JSON_TYPE}
     # Unknown and huge headers are ignored.
@@ -501,7 +473,7 @@ async def test_oversized_and_garbage_headers_are_handled(client: httpx.AsyncClie
             "/api/tasks", json={"title": "no"}, headers={**headers, "Idempotency-Key": value}
         )
         assert_client_error(response, 400, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
     # A hostile X-Request-ID is not echoed: the service makes its own.
     for value in ["a\x00b", "x" * 500, "<script>", "id with spaces"]:
         response = await client.get(url, headers={**headers, "X-Request-ID": value})
@@ -522,32 +494,17 @@ class Capture(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own, which the test may break."""
-    if request.param == "sqlite":
-        with fresh_sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with fresh_postgres_database() as url:
-            yield url
-
-
 async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
-    own_database: str,
+    own_sql_database: str,
 ) -> None:
     """The schema drifted under the service (a table renamed behind its back): every
     database error is then an internal one. The client gets a 500 problem with a request
     id and nothing else; the log has the same id and the whole story."""
     capture = Capture()
-    async with serve(make_settings(own_database)) as client:
-        user = user_id()
-        task = await create(client, user, title="before the drift")
-        engine = sa.create_engine(
-            normalize_database_url(own_database).set(
-                drivername=("sqlite" if own_database.startswith("sqlite") else "postgresql+psycopg")
-            )
-        )
+    async with app_client(make_settings(own_sql_database)) as client:
+        user = new_user()
+        task = await create_task(client, user, title="before the drift")
+        engine = sa.create_engine(sync_database_url(normalize_database_url(own_sql_database)))
         with engine.begin() as connection:
             connection.execute(sa.text("ALTER TABLE tasks RENAME TO tasks_moved"))
         logging.getLogger("todo_api.errors").addHandler(capture)
@@ -577,4 +534,4 @@ async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
             (record,) = [r for r in logged if request_id in r.getMessage()]
             assert record.exc_info is not None  # the traceback goes to the log only
         # And the service is fine once the schema is back.
-        assert [t["id"] for t in await listed(client, user)] == [task["id"]]
+        assert [t["id"] for t in await list_all(client, user, "/api/tasks")] == [task["id"]]

@@ -19,9 +19,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.e2e.conftest import auth, make_settings
 from tests.e2e.helpers import assert_problem
-from tests.reliability.conftest import serve, through
+from tests.http import app_client, auth, make_settings
+from tests.reliability.conftest import through
 from tests.reliability.proxy import FaultProxy
 
 pytestmark = pytest.mark.postgres
@@ -55,7 +55,7 @@ async def client(database: str, proxy: FaultProxy) -> AsyncIterator[httpx.AsyncC
         db_connect_timeout=2,  # libpq's minimum
         db_pool_timeout=OPERATION_TIMEOUT,
     )
-    async with serve(settings) as http:
+    async with app_client(settings) as http:
         yield http
 
 

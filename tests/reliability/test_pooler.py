@@ -19,9 +19,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.conftest import auth, make_settings
 from tests.e2e.helpers import assert_problem
-from tests.reliability.conftest import serve, through
+from tests.http import app_client, auth, make_settings
+from tests.reliability.conftest import through
 from tests.reliability.pgbouncer import PgBouncer, running_pgbouncer
 from tests.reliability.proxy import FaultProxy
 
@@ -88,7 +88,7 @@ async def test_the_service_works_through_pgbouncer_with_prepared_statements_off(
     pooled_url: str, postgres_url: str, pgbouncer: PgBouncer
 ) -> None:
     settings = make_settings(pooled_url, db_prepared_statements=False)
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         responses, created = await workload(client)
         assert [r.text for r in responses if r.status_code >= 300] == []
         # Every user sees exactly their own tasks.
@@ -111,7 +111,7 @@ async def test_a_neon_style_pooler_host_turns_prepared_statements_off_by_itself(
     )
     settings = make_settings(url.render_as_string(hide_password=False))
     assert settings.db_prepared_statements is None
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         responses, _ = await workload(client)
         assert [r.text for r in responses if r.status_code >= 300] == []
 
@@ -122,7 +122,7 @@ async def test_with_prepared_statements_on_the_pooler_breaks_requests(pooled_url
     transaction on a server connection that never saw it). This is why the setting exists."""
     settings = make_settings(pooled_url, db_prepared_statements=True)
     failures: list[httpx.Response] = []
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         for _ in range(5):
             responses, _ = await workload(client)
             failures += [r for r in responses if r.status_code >= 500]
@@ -140,7 +140,7 @@ async def test_time_limits_hold_through_the_pooler(pooled_url: str, postgres_url
     cancellation reaches the server (PgBouncer forwards cancel requests), which a
     ``statement_timeout`` startup option could not do (PgBouncer refuses it)."""
     settings = make_settings(pooled_url, db_prepared_statements=False, db_operation_timeout=1.5)
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         user = f"user-{uuid.uuid4()}"
         created = await client.post("/api/tasks", json={"title": "locked"}, headers=auth(user))
         task_id = created.json()["id"]
@@ -197,7 +197,7 @@ async def test_database_behind_the_pooler_goes_away_and_comes_back(
         db_prepared_statements=False,
         db_operation_timeout=1.5,
     )
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         user = f"user-{uuid.uuid4()}"
         headers = auth(user)
         before = await client.post("/api/tasks", json={"title": "before"}, headers=headers)
