@@ -72,8 +72,8 @@ async def test_another_users_path_is_403(
     assert len((await client.get("/api/tasks", headers=auth(owner))).json()) == 1
 
 
-async def test_compat_routes_need_a_token(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/api/{uuid.uuid4()}/tasks")
+async def test_compat_routes_need_a_token(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.get(f"/api/{uuid.uuid4()}/tasks")
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
 

@@ -95,16 +95,16 @@ async def test_structured_field_string_form_is_the_same_key(client: httpx.AsyncC
 
 
 @pytest.mark.parametrize("key", ["", "   ", "a b", "é", "x" * 256, "\x7f"])
-async def test_malformed_keys_are_400(client: httpx.AsyncClient, key: str) -> None:
+async def test_malformed_keys_are_400(http_client: httpx.AsyncClient, key: str) -> None:
     user = str(uuid.uuid4())
-    response = await client.post(
+    response = await http_client.post(
         "/api/tasks",
         json={"title": "x"},
         headers={**auth(user), "Idempotency-Key": key.encode()},
     )
     assert response.status_code in (400, 422)
     assert response.headers["content-type"] == "application/problem+json"
-    assert await count_tasks(client, user) == 0
+    assert await count_tasks(http_client, user) == 0
 
 
 async def test_compat_route_shares_the_keys(client: httpx.AsyncClient) -> None:

@@ -25,9 +25,6 @@ from tests.http import app_client, auth, make_settings
 FRONTEND = "http://localhost:3000"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
-memory_only = pytest.mark.parametrize("database_url", ["memory://"], ids=["memory"])
-
-
 # --- probes -------------------------------------------------------------------------------
 
 
@@ -90,11 +87,10 @@ async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
 # --- documentation ------------------------------------------------------------------------
 
 
-@memory_only
 async def test_openapi_declares_a_bearer_scheme_used_by_every_api_operation(
-    client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/openapi.json")
+    response = await http_client.get("/openapi.json")
 
     assert response.status_code == 200
     schema = response.json()
@@ -122,9 +118,10 @@ async def test_openapi_declares_a_bearer_scheme_used_by_every_api_operation(
         assert "401" in operation["responses"], where
 
 
-@memory_only
-async def test_openapi_documents_every_error_as_problem_json(client: httpx.AsyncClient) -> None:
-    schema = (await client.get("/openapi.json")).json()
+async def test_openapi_documents_every_error_as_problem_json(
+    http_client: httpx.AsyncClient,
+) -> None:
+    schema = (await http_client.get("/openapi.json")).json()
 
     assert "Problem" in schema["components"]["schemas"]
     for path, item in schema["paths"].items():
@@ -149,10 +146,11 @@ async def test_openapi_documents_every_error_as_problem_json(client: httpx.Async
                     assert problem == {"$ref": "#/components/schemas/Problem"}, (where, code)
 
 
-@memory_only
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-async def test_the_documentation_pages_are_served(client: httpx.AsyncClient, path: str) -> None:
-    response = await client.get(path)
+async def test_the_documentation_pages_are_served(
+    http_client: httpx.AsyncClient, path: str
+) -> None:
+    response = await http_client.get(path)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -170,12 +168,11 @@ def preflight(origin: str, method: str = "POST") -> dict[str, str]:
     }
 
 
-@memory_only
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_a_preflight_from_the_configured_frontend_is_allowed(
-    client: httpx.AsyncClient, method: str
+    http_client: httpx.AsyncClient, method: str
 ) -> None:
-    response = await client.options("/api/tasks", headers=preflight(FRONTEND, method))
+    response = await http_client.options("/api/tasks", headers=preflight(FRONTEND, method))
 
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == FRONTEND
@@ -185,29 +182,29 @@ async def test_a_preflight_from_the_configured_frontend_is_allowed(
         assert header in allowed_headers
 
 
-@memory_only
 @pytest.mark.parametrize(
     "origin", ["http://evil.example", "http://localhost:3001", "https://localhost:3000", "null"]
 )
 async def test_a_preflight_from_another_origin_is_not_allowed(
-    client: httpx.AsyncClient, origin: str
+    http_client: httpx.AsyncClient, origin: str
 ) -> None:
-    response = await client.options("/api/tasks", headers=preflight(origin))
+    response = await http_client.options("/api/tasks", headers=preflight(origin))
 
     assert "access-control-allow-origin" not in response.headers
     assert response.status_code >= 400
 
 
-@memory_only
 async def test_responses_to_the_frontend_carry_cors_headers_even_for_errors(
-    client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient,
 ) -> None:
     user = new_user()
-    created = await client.post(
+    created = await http_client.post(
         "/api/tasks", json={"title": "x"}, headers=auth(user) | {"Origin": FRONTEND}
     )
-    unauthorized = await client.get("/api/tasks", headers={"Origin": FRONTEND})
-    evil = await client.get("/api/tasks", headers=auth(user) | {"Origin": "http://evil.example"})
+    unauthorized = await http_client.get("/api/tasks", headers={"Origin": FRONTEND})
+    evil = await http_client.get(
+        "/api/tasks", headers=auth(user) | {"Origin": "http://evil.example"}
+    )
 
     assert created.status_code == 201
     assert created.headers["access-control-allow-origin"] == FRONTEND
@@ -321,8 +318,8 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     assert ready.status_code == 200
 
 
-async def test_refused_cors_preflight_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.options(
+async def test_refused_cors_preflight_is_a_problem(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.options(
         "/api/tasks",
         headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
     )

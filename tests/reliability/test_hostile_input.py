@@ -1,6 +1,11 @@
-"""Hostile input, on the SQLite and PostgreSQL backends: every bad request is a 4xx problem
-(never a 500), nothing is half-written, valid but unusual text round-trips exactly, and no
-error body shows a traceback, SQL or a driver message.
+"""Hostile input: every bad request is a 4xx problem (never a 500), nothing is half-written,
+valid but unusual text round-trips exactly, and no error body shows a traceback, SQL or a
+driver message.
+
+What can reach a store (text to store or search for, headers a write reads, a database
+that breaks) runs on SQLite and PostgreSQL (``client``), whose drivers are the ones to trip
+up; what the HTTP layer refuses before any store is reached (paths, query parameters other
+than the search, bodies, media types, tokens) runs once, on memory:// (``http_client``).
 
 Bodies are sent as raw bytes where JSON itself is the attack (lone surrogates as ``\\ud800``
 escapes, duplicate keys, nesting): a client library would refuse to encode them.
@@ -173,11 +178,10 @@ HOSTILE_VALUES = {
 }
 
 
-@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
-@pytest.mark.parametrize("param", ["q", "cursor", "status", "sort", "order", "limit"])
-async def test_hostile_query_parameters_are_answered_never_500(
+async def assert_hostile_query_is_answered(
     client: httpx.AsyncClient, param: str, value: str
 ) -> None:
+    """A list with ``param`` set to the hostile ``value`` is a 422, or a search's 200."""
     user = new_user()
     task = await create_task(client, user)
     query = value.replace("{param}", param)
@@ -189,6 +193,24 @@ async def test_hostile_query_parameters_are_answered_never_500(
             assert [t["id"] for t in response.json()] in ([], [task["id"]])
         else:
             assert_client_error(response, 422)
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+async def test_hostile_search_text_is_answered_never_500(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    """The search is the parameter whose text reaches the store (a LIKE pattern)."""
+    await assert_hostile_query_is_answered(client, "q", value)
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+@pytest.mark.parametrize("param", ["cursor", "status", "sort", "order", "limit"])
+async def test_hostile_values_of_the_other_query_parameters_are_422(
+    http_client: httpx.AsyncClient, param: str, value: str
+) -> None:
+    """Refused while the query is read (a cursor is decoded and checked before any store
+    sees its position)."""
+    await assert_hostile_query_is_answered(http_client, param, value)
 
 
 async def test_a_search_for_nul_is_422_not_a_driver_error(client: httpx.AsyncClient) -> None:
@@ -217,7 +239,7 @@ NOT_UUIDS = [
 
 @pytest.mark.parametrize("task_id", NOT_UUIDS)
 async def test_path_ids_that_are_not_uuids_are_client_errors(
-    client: httpx.AsyncClient, task_id: str
+    http_client: httpx.AsyncClient, task_id: str
 ) -> None:
     user = new_user()
     headers = auth(user)
@@ -231,14 +253,14 @@ async def test_path_ids_that_are_not_uuids_are_client_errors(
     ]:
         url = path.format(id=task_id, user=user)
         body = {"title": "x"} if method in ("PUT", "PATCH") else None
-        response = await client.request(method, url, json=body, headers=headers)
+        response = await http_client.request(method, url, json=body, headers=headers)
         assert_client_error(response, 404, 422)
 
 
-async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClient) -> None:
+async def test_hostile_user_ids_in_compat_paths_are_403(http_client: httpx.AsyncClient) -> None:
     user = new_user()
     for other in ("%00", "%ed%a0%80", quote(user + "\u200b"), quote(user.upper()), "a" * 3000):
-        response = await client.get(f"/api/{other}/tasks", headers=auth(user))
+        response = await http_client.get(f"/api/{other}/tasks", headers=auth(user))
         assert_client_error(response, 403)
 
 
@@ -247,26 +269,28 @@ async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClien
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 async def test_bodies_over_64_kib_are_413_with_or_without_content_length(
-    client: httpx.AsyncClient, method: str
+    http_client: httpx.AsyncClient, method: str
 ) -> None:
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
     path = "/api/tasks" if method == "POST" else f"/api/tasks/{task['id']}"
     big = json.dumps({"title": "x", "description": "d" * MAX_BODY_BYTES}).encode()
 
-    declared = await client.request(method, path, content=big, headers={**auth(user), **JSON_TYPE})
+    declared = await http_client.request(
+        method, path, content=big, headers={**auth(user), **JSON_TYPE}
+    )
     assert_client_error(declared, 413)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(big), 4096):
             yield big[start : start + 4096]
 
-    streamed = await client.request(
+    streamed = await http_client.request(
         method, path, content=chunks(), headers={**auth(user), **JSON_TYPE}
     )
     assert "content-length" not in streamed.request.headers
     assert_client_error(streamed, 413)
-    assert await list_all(client, user, "/api/tasks") == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 MALFORMED = {
@@ -292,15 +316,15 @@ MALFORMED = {
 
 @pytest.mark.parametrize("raw", MALFORMED.values(), ids=MALFORMED.keys())
 async def test_malformed_or_deeply_nested_json_is_a_client_error(
-    client: httpx.AsyncClient, raw: bytes
+    http_client: httpx.AsyncClient, raw: bytes
 ) -> None:
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [("POST", "/api/tasks"), ("PATCH", f"/api/tasks/{task['id']}")]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         assert_client_error(response, 400, 413, 422)
-    assert await list_all(client, user, "/api/tasks") == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -312,43 +336,45 @@ async def test_malformed_or_deeply_nested_json_is_a_client_error(
     ],
     ids=["title-twice", "completed-twice", "nested-duplicate"],
 )
-async def test_json_with_duplicate_keys_is_refused(client: httpx.AsyncClient, raw: bytes) -> None:
+async def test_json_with_duplicate_keys_is_refused(
+    http_client: httpx.AsyncClient, raw: bytes
+) -> None:
     """Which duplicate wins differs between parsers (a proxy may check the first, the app
     use the last): ambiguous bodies are refused, not guessed at."""
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
         ("PUT", f"/api/tasks/{task['id']}"),
         ("PATCH", f"/api/tasks/{task['id']}"),
     ]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         body = assert_client_error(response, 400)
         assert "duplicate" in body["detail"]
-    assert await list_all(client, user, "/api/tasks") == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
     "raw", [b"[]", b'[{"title": "a"}]', b'"a"', b"1", b"-0.5", b"true", b"null", b"{}"]
 )
 async def test_bodies_that_are_not_task_objects_are_422(
-    client: httpx.AsyncClient, raw: bytes
+    http_client: httpx.AsyncClient, raw: bytes
 ) -> None:
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
         ("PUT", f"/api/tasks/{task['id']}"),
         ("POST", f"/api/{user}/tasks"),
     ]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         assert_client_error(response, 422)
     if raw != b"{}":  # an empty PATCH is a valid no-op
-        response = await client.patch(f"/api/tasks/{task['id']}", content=raw, headers=headers)
+        response = await http_client.patch(f"/api/tasks/{task['id']}", content=raw, headers=headers)
         assert_client_error(response, 422)
-    assert await list_all(client, user, "/api/tasks") == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -365,7 +391,7 @@ async def test_bodies_that_are_not_task_objects_are_422(
     ],
 )
 async def test_a_body_that_is_not_declared_json_is_a_client_error(
-    client: httpx.AsyncClient, content_type: str | None
+    http_client: httpx.AsyncClient, content_type: str | None
 ) -> None:
     user = new_user()
     headers = auth(user)
@@ -373,18 +399,18 @@ async def test_a_body_that_is_not_declared_json_is_a_client_error(
         headers["Content-Type"] = content_type
     encoding = "latin-1" if "latin" in (content_type or "") else "utf-8"
     raw = json.dumps({"title": "caf\u00e9"}, ensure_ascii=False).encode(encoding)
-    response = await client.post("/api/tasks", content=raw, headers=headers)
+    response = await http_client.post("/api/tasks", content=raw, headers=headers)
     if content_type is not None and content_type.startswith("application/json"):
         assert_client_error(response, 400)  # declared JSON, but not UTF-8
     else:
         assert_client_error(response, 415)
-    assert await list_all(client, user, "/api/tasks") == []
+    assert await list_all(http_client, user, "/api/tasks") == []
 
 
-async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
+async def test_json_media_types_are_accepted(http_client: httpx.AsyncClient) -> None:
     user = new_user()
     for content_type in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
-        response = await client.post(
+        response = await http_client.post(
             "/api/tasks",
             content=b'{"title": "a"}',
             headers={**auth(user), "Content-Type": content_type},
@@ -401,17 +427,19 @@ async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
     ids=["typo", "repeated-status", "repeated-limit", "repeated-q", "empty-name", "bare-name"],
 )
 async def test_unknown_or_repeated_query_parameters_are_422_naming_them(
-    client: httpx.AsyncClient, query: str
+    http_client: httpx.AsyncClient, query: str
 ) -> None:
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
     for path in ("/api/tasks", f"/api/{user}/tasks"):
-        body = assert_client_error(await client.get(f"{path}?{query}", headers=auth(user)), 422)
+        body = assert_client_error(
+            await http_client.get(f"{path}?{query}", headers=auth(user)), 422
+        )
         name = query.split("=")[0].split("&")[0]
         if name:
             assert any(error["field"] == name for error in body["errors"]), body
     # Operations without query parameters refuse them too.
-    response = await client.get(f"/api/tasks/{task['id']}?expand=all", headers=auth(user))
+    response = await http_client.get(f"/api/tasks/{task['id']}?expand=all", headers=auth(user))
     assert_client_error(response, 422)
 
 
@@ -433,9 +461,9 @@ async def test_unknown_or_repeated_query_parameters_are_422_naming_them(
     ids=["100k", "huge-jwt-shape", "binary", "two-parts", "dots", "rtl-bytes", "tab", "8k"],
 )
 async def test_oversized_or_garbage_tokens_are_401(
-    client: httpx.AsyncClient, authorization: str | bytes
+    http_client: httpx.AsyncClient, authorization: str | bytes
 ) -> None:
-    response = await client.get("/api/tasks", headers={"Authorization": authorization})
+    response = await http_client.get("/api/tasks", headers={"Authorization": authorization})
     body = assert_client_error(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
     # The token is never echoed back (in the body or the challenge).
