@@ -3,8 +3,11 @@ and its ``client`` fixtures are in tests/http.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -16,6 +19,21 @@ from tests.reliability.proxy import FaultProxy
 def through(url: str, host: str, port: int) -> str:
     """The same database URL, reached at another address (a proxy, a pooler)."""
     return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
+
+
+async def assert_lock_waits_end(connection: psycopg.Connection, within: float = 10) -> None:
+    """Within ``within`` seconds, no statement of this database waits on a lock any more:
+    one the app gave up on was cancelled on the server, not left running."""
+    deadline = time.monotonic() + within
+    while True:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if row == (0,):
+            return
+        assert time.monotonic() < deadline, "the statement kept running on the server"
+        await asyncio.sleep(0.1)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from tests.e2e.helpers import assert_problem
 from tests.http import app_client, auth, make_settings
-from tests.reliability.conftest import through
+from tests.reliability.conftest import assert_lock_waits_end, through
 from tests.reliability.proxy import FaultProxy
 
 pytestmark = pytest.mark.postgres
@@ -279,16 +279,7 @@ async def test_a_statement_that_overruns_is_503_and_cancelled_on_the_server(
         assert_unavailable(response, seconds)
         # The statement was cancelled on the server (psycopg's cancel request), not left
         # waiting for the lock.
-        deadline = time.monotonic() + 10
-        while True:
-            waiting = locker.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if waiting == (0,):
-                break
-            assert time.monotonic() < deadline, "the overrunning statement kept running"
-            await asyncio.sleep(0.1)
+        await assert_lock_waits_end(locker)
         locker.rollback()
 
     # The refused write never lands, and the task works normally again.

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tests.e2e.helpers import assert_problem
 from tests.http import app_client, auth, make_settings
-from tests.reliability.conftest import through
+from tests.reliability.conftest import assert_lock_waits_end, through
 from tests.reliability.pgbouncer import PgBouncer, running_pgbouncer
 from tests.reliability.proxy import FaultProxy
 
@@ -152,16 +152,7 @@ async def test_time_limits_hold_through_the_pooler(pooled_url: str, postgres_url
             )
             assert_problem(response, 503)
             assert time.perf_counter() - started < 3.0
-            deadline = time.monotonic() + 10
-            while True:
-                row = locker.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                ).fetchone()
-                if row == (0,):
-                    break
-                assert time.monotonic() < deadline, "the statement kept running on the server"
-                await asyncio.sleep(0.1)
+            await assert_lock_waits_end(locker)
             locker.rollback()
         response = await client.patch(
             f"/api/tasks/{task_id}", json={"title": "now"}, headers=auth(user)
