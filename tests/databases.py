@@ -31,6 +31,11 @@ def server_url() -> str:
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_SERVER_URL)
 
 
+def through(url: str, host: str, port: int) -> str:
+    """The same database URL, reached at another address (a proxy, a pooler)."""
+    return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
+
+
 def require_postgres() -> None:
     """Skip (or, under CI, fail) when the PostgreSQL server is not reachable."""
     try:

@@ -12,14 +12,15 @@ from sqlalchemy.engine import make_url
 
 from entrypoints.container import ConfigurationError, build_container
 from entrypoints.http.factory import create_app
+from tests.databases import through
 from tests.e2e.helpers import (
     PROBLEM_JSON,
     UNREACHABLE_POSTGRES,
-    SwitchableTcpProxy,
     assert_problem,
     new_user,
 )
 from tests.http import app_client, auth, make_settings
+from tests.reliability.proxy import FaultProxy
 
 # Nothing listens on port 1: connections are refused at once.
 FRONTEND = "http://localhost:3000"
@@ -289,23 +290,22 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     postgres_url: str,
 ) -> None:
     target = make_url(postgres_url)
-    async with SwitchableTcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
-        through_proxy = target.set(host="127.0.0.1", port=proxy.port)
-        settings = make_settings(through_proxy.render_as_string(hide_password=False))
+    async with FaultProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
+        settings = make_settings(through(postgres_url, proxy.host, proxy.port))
         async with app_client(settings) as client:
             user = new_user()
             created = await client.post("/api/tasks", json={"title": "kept"}, headers=auth(user))
             assert created.status_code == 201, created.text
             assert (await client.get("/readyz")).status_code == 200
 
-            proxy.cut()
+            await proxy.refuse()
             started = time.monotonic()
             during = await client.get("/api/tasks", headers=auth(user))
             write = await client.post("/api/tasks", json={"title": "lost"}, headers=auth(user))
             not_ready = await client.get("/readyz")
             elapsed = time.monotonic() - started
 
-            proxy.restore()
+            await proxy.restore()
             after = await client.get("/api/tasks", headers=auth(user))
             ready = await client.get("/readyz")
 

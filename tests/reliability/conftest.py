@@ -16,11 +16,6 @@ from tests.databases import server_url
 from tests.reliability.proxy import FaultProxy
 
 
-def through(url: str, host: str, port: int) -> str:
-    """The same database URL, reached at another address (a proxy, a pooler)."""
-    return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
-
-
 async def assert_lock_waits_end(connection: psycopg.Connection, within: float = 10) -> None:
     """Within ``within`` seconds, no statement of this database waits on a lock any more:
     one the app gave up on was cancelled on the server, not left running."""

@@ -19,9 +19,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.databases import through
 from tests.e2e.helpers import assert_problem
 from tests.http import app_client, auth, make_settings
-from tests.reliability.conftest import assert_lock_waits_end, through
+from tests.reliability.conftest import assert_lock_waits_end
 from tests.reliability.proxy import FaultProxy
 
 pytestmark = pytest.mark.postgres
