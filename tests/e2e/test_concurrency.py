@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 
+from tests.e2e.helpers import new_user
 from tests.http import auth
 
 
@@ -17,7 +17,7 @@ async def create(client: httpx.AsyncClient, user: str) -> tuple[str, str]:
 
 
 async def test_eight_conditional_patches_exactly_one_wins(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     url, etag = await create(client, user)
     responses = await asyncio.gather(
         *(
@@ -36,7 +36,7 @@ async def test_eight_conditional_patches_exactly_one_wins(client: httpx.AsyncCli
 
 
 async def test_eight_conditional_puts_exactly_one_wins(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     url, etag = await create(client, user)
     responses = await asyncio.gather(
         *(
@@ -48,7 +48,7 @@ async def test_eight_conditional_puts_exactly_one_wins(client: httpx.AsyncClient
 
 
 async def test_eight_conditional_deletes_exactly_one_wins(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     url, etag = await create(client, user)
     responses = await asyncio.gather(
         *(client.delete(url, headers={**auth(user), "If-Match": etag}) for _ in range(8))
@@ -66,7 +66,7 @@ async def test_unconditional_concurrent_patches_lose_no_update(
     """Without If-Match, concurrent edits of different fields are all applied. A writer may
     be told 409 (the task kept changing) but never all of them: the first to commit wins,
     and each 200 is one new version."""
-    user = str(uuid.uuid4())
+    user = new_user()
     url, _ = await create(client, user)
     edits = [
         {"description": "described"},
@@ -88,7 +88,7 @@ async def test_unconditional_concurrent_patches_lose_no_update(
 
 
 async def test_stale_etag_after_an_update_is_412(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     url, etag = await create(client, user)
     first = await client.patch(url, json={"title": "v2"}, headers={**auth(user), "If-Match": etag})
     assert first.status_code == 200

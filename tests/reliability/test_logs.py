@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.sql.engine import normalize_database_url, sync_database_url
+from tests.e2e.helpers import new_user
 from tests.http import app_client, make_settings, token_for
 
 SECRET_TITLE = f"Top secret title {uuid.uuid4().hex}"
@@ -65,7 +66,7 @@ def assert_nothing_secret(text: str, token: str) -> None:
 async def test_each_request_logs_one_json_line_with_its_context(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     token = token_for(user)
     async with app_client(make_settings(database_url, log_format="json")) as client:
         responses = await traffic(client, user, token)
@@ -106,7 +107,7 @@ async def test_internal_errors_are_logged_with_the_request_id_but_no_task_conten
     """Database errors carry the statement and its parameters (the task's title, its
     description, the user id): the 500 is logged with its traceback and request id, but
     the parameters stay out."""
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     token = token_for(user)
     headers = {"Authorization": f"Bearer {token}"}
     async with app_client(make_settings(own_sql_database, log_format="json")) as client:

@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 
 from tests.databases import through
-from tests.e2e.helpers import assert_problem
+from tests.e2e.helpers import assert_problem, new_user
 from tests.http import app_client, auth, make_settings
 from tests.reliability.conftest import assert_lock_waits_end
 from tests.reliability.proxy import FaultProxy
@@ -136,7 +136,7 @@ async def create(client: httpx.AsyncClient, user: str, title: str) -> str:
 async def test_database_down_gives_fast_503s_then_recovers(
     client: httpx.AsyncClient, proxy: FaultProxy, database: str
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     before = [await create(client, user, f"before {i}") for i in range(5)]
 
     await proxy.refuse()  # every open connection reset, nothing listening
@@ -155,7 +155,7 @@ async def test_database_down_gives_fast_503s_then_recovers(
 async def test_a_hung_database_gives_503s_within_the_time_limit_then_recovers(
     client: httpx.AsyncClient, proxy: FaultProxy, database: str
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     before = [await create(client, user, f"before {i}") for i in range(5)]
 
     # Pooled connections freeze mid-stream and new ones are accepted but never answered:
@@ -214,7 +214,7 @@ async def test_no_acknowledged_write_is_lost_across_outages(
     """Writers keep creating while the database goes away and comes back, twice. Every 201
     is in the database afterwards; every 503 is safe to retry with its Idempotency-Key
     (the create may or may not have landed: the retry tells, and never makes a second)."""
-    writer = Writer(client, f"user-{uuid.uuid4()}")
+    writer = Writer(client, new_user())
     writers = [asyncio.ensure_future(writer.run(number)) for number in range(4)]
     try:
         await asyncio.sleep(0.3)
@@ -270,7 +270,7 @@ async def test_a_statement_that_overruns_is_503_and_cancelled_on_the_server(
 ) -> None:
     """A write stuck behind a lock (or any slow statement) ends at the time limit, and the
     server stops running it: no piled-up backends, no late write."""
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     task_id = await create(client, user, "locked")
     with psycopg.connect(database) as locker:
         locker.execute("SELECT * FROM tasks WHERE id = %s FOR UPDATE", (task_id,))

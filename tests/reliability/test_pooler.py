@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -20,7 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.databases import through
-from tests.e2e.helpers import assert_problem
+from tests.e2e.helpers import assert_problem, new_user
 from tests.http import app_client, auth, make_settings
 from tests.reliability.conftest import assert_lock_waits_end
 from tests.reliability.pgbouncer import PgBouncer, running_pgbouncer
@@ -81,7 +80,7 @@ async def workload(client: httpx.AsyncClient) -> tuple[list[httpx.Response], dic
                 )
             )
 
-    await asyncio.gather(*(one_user(f"user-{uuid.uuid4()}") for _ in range(USERS)))
+    await asyncio.gather(*(one_user(new_user()) for _ in range(USERS)))
     return responses, created
 
 
@@ -142,7 +141,7 @@ async def test_time_limits_hold_through_the_pooler(pooled_url: str, postgres_url
     ``statement_timeout`` startup option could not do (PgBouncer refuses it)."""
     settings = make_settings(pooled_url, db_prepared_statements=False, db_operation_timeout=1.5)
     async with app_client(settings) as client:
-        user = f"user-{uuid.uuid4()}"
+        user = new_user()
         created = await client.post("/api/tasks", json={"title": "locked"}, headers=auth(user))
         task_id = created.json()["id"]
         with psycopg.connect(postgres_url) as locker:
@@ -190,7 +189,7 @@ async def test_database_behind_the_pooler_goes_away_and_comes_back(
         db_operation_timeout=1.5,
     )
     async with app_client(settings) as client:
-        user = f"user-{uuid.uuid4()}"
+        user = new_user()
         headers = auth(user)
         before = await client.post("/api/tasks", json={"title": "before"}, headers=headers)
         assert before.status_code == 201, before.text
