@@ -22,10 +22,18 @@ from adapters.sql.engine import normalize_database_url
 from adapters.sql.migrate import upgrade
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Parameters for fixtures that run a test on each backend, or on each SQL one.
+BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def server_url() -> str:
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_SERVER_URL)
+
+
+def through(url: str, host: str, port: int) -> str:
+    """The same database URL, reached at another address (a proxy, a pooler)."""
+    return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
 
 
 def require_postgres() -> None:
@@ -65,3 +73,20 @@ def fresh_sqlite_database(directory: Path, *, migrate: bool = True) -> Iterator[
     if migrate:
         upgrade(normalize_database_url(url))
     yield url
+
+
+@contextmanager
+def fresh_database(backend: str, directory: Path, *, migrate: bool = True) -> Iterator[str]:
+    """A database of the caller's own on ``backend`` (``memory``, ``sqlite`` or
+    ``postgres``; SQLite files go in ``directory``), migrated unless told not to: for a test
+    that breaks its database, counts what the whole store holds, or migrates it itself."""
+    if backend == "memory":
+        yield "memory://"
+    elif backend == "sqlite":
+        with fresh_sqlite_database(directory, migrate=migrate) as url:
+            yield url
+    elif backend == "postgres":
+        with fresh_postgres_database(migrate=migrate) as url:
+            yield url
+    else:
+        raise ValueError(f"unknown backend {backend!r}")

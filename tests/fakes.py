@@ -4,11 +4,12 @@ small helpers about tasks shared by the tests."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
 from adapters.memory import InMemoryTaskRepository, InMemoryTaskStore, InMemoryUnitOfWork
+from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
 from domain.task import Task
 
 AfterGet = Callable[[], Awaitable[None]]
@@ -97,3 +98,39 @@ def fields_of(task: Task) -> tuple[object, ...]:
         task.updated_at,
         task.version,
     )
+
+
+def reference_order(tasks: Iterable[Task], query: TaskQuery) -> list[uuid.UUID]:
+    """The ids of the tasks ``query`` selects (status, search), in its documented order:
+    computed independently of every adapter, as the tests' oracle. Ties are broken by id;
+    tasks without the sort value (no due date) come last in both directions."""
+
+    def value(task: Task) -> object:
+        return {
+            SortField.CREATED: task.created_at,
+            SortField.UPDATED: task.updated_at,
+            SortField.TITLE: task.title.casefold(),
+            SortField.DUE_DATE: task.due_date,
+        }[query.sort]
+
+    def matches(task: Task) -> bool:
+        if query.status is StatusFilter.PENDING and task.completed:
+            return False
+        if query.status is StatusFilter.COMPLETED and not task.completed:
+            return False
+        if query.search is None or not query.search.strip():
+            return True  # a blank search matches everything
+        term = query.search.casefold()
+        return term in task.title.casefold() or term in (task.description or "").casefold()
+
+    chosen = [t for t in tasks if matches(t)]
+    descending = query.direction is SortOrder.DESC
+    present = sorted(
+        (t for t in chosen if value(t) is not None),
+        key=lambda t: (value(t), t.id.bytes),
+        reverse=descending,
+    )
+    missing = sorted(
+        (t for t in chosen if value(t) is None), key=lambda t: t.id.bytes, reverse=descending
+    )
+    return [t.id for t in present + missing]

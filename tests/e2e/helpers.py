@@ -1,20 +1,18 @@
-"""Small helpers shared by the e2e tests (no fixtures here: see conftest.py)."""
+"""Small helpers shared by the e2e and reliability tests (the app, its settings, tokens and
+the ``client`` fixtures are in tests/http.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from typer.testing import CliRunner, Result
 
-from entrypoints.container import Container
-from entrypoints.http.factory import create_app
-from tests.e2e.conftest import SECRET, auth
+from entrypoints.cli.main import app as cli_app
+from tests.http import SECRET, auth
 
 # A PostgreSQL URL nothing listens on.
 UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/x"
@@ -32,6 +30,22 @@ PROBLEM_JSON = "application/problem+json"
 RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> Result:
+    """``todo-admin`` with these arguments, through Typer's runner (in this process)."""
+    return CliRunner().invoke(cli_app, list(args), input=stdin)
+
+
+def assert_clean_failure(result: Result, exit_code: int) -> str:
+    """Exit code as documented, one ``todo-admin: error:`` line on stderr, no traceback."""
+    assert result.exit_code == exit_code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("todo-admin: error: ")
+    return lines[0]
 
 
 def new_user() -> str:
@@ -110,76 +124,3 @@ async def list_all(client: httpx.AsyncClient, user: str, url: str) -> list[dict[
         pages += 1
         assert pages < 1000, "pagination does not end"
     return items
-
-
-@asynccontextmanager
-async def app_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client on a fresh app built around ``container`` (lifespan included)."""
-    app = create_app(container)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
-        yield http
-
-
-class SwitchableTcpProxy:
-    """A TCP forwarder to a real server that can be cut off and restored: a database
-    outage without touching the database. While down, it aborts every open connection
-    and hangs up on new ones at once."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self._target = (target_host, target_port)
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.up = True
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def __aenter__(self) -> SwitchableTcpProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self.cut()
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    def cut(self) -> None:
-        self.up = False
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.up:
-            writer.transport.abort()
-            return
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, upstream_writer}
-        await asyncio.gather(
-            self._pipe(reader, upstream_writer),
-            self._pipe(upstream_reader, writer),
-            return_exceptions=True,
-        )
-        self._writers -= {writer, upstream_writer}
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.transport.abort()

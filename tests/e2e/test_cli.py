@@ -14,40 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 from jose import jwt
-from typer.testing import CliRunner, Result
 
-from entrypoints.cli.main import app
-from entrypoints.container import build_container
 from tests.databases import fresh_postgres_database
-from tests.e2e.conftest import SECRET, make_settings
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, UNREACHABLE_POSTGRES, app_client
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    monkeypatch.chdir(tmp_path)
-    for name, value in NEUTRAL_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    return monkeypatch
-
-
-def invoke(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def assert_clean_failure(result: Result, exit_code: int) -> str:
-    """Exit code as documented, one ``todo-admin: error:`` line on stderr, no traceback."""
-    assert result.exit_code == exit_code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("todo-admin: error: ")
-    return lines[0]
-
+from tests.e2e.helpers import (
+    NEUTRAL_ENVIRONMENT,
+    UNREACHABLE_POSTGRES,
+    assert_clean_failure,
+    invoke,
+)
+from tests.http import SECRET, app_client, make_settings
 
 # --- db -----------------------------------------------------------------------------------
 
@@ -136,7 +111,7 @@ async def test_token_mint_prints_a_token_the_api_accepts(cli_env: pytest.MonkeyP
     assert claims["exp"] - claims["iat"] == 60
     assert before + 60 <= claims["exp"] <= int(time.time()) + 60
 
-    async with app_client(build_container(make_settings("memory://"))) as client:
+    async with app_client(make_settings("memory://")) as client:
         headers = {"Authorization": f"Bearer {token}"}
         created = await client.post("/api/tasks", json={"title": "from cli"}, headers=headers)
         listed = await client.get("/api/tasks", headers=headers)

@@ -11,21 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from domain.task import NewTask
 from entrypoints.cli.errors import ExitCode
-from entrypoints.cli.main import app
 from entrypoints.container import build_container, close_container
 from entrypoints.http.schemas import TaskOut
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
-from tests.e2e.conftest import make_settings
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, UNREACHABLE_POSTGRES
-
-runner = CliRunner()
+from tests.databases import SQL_BACKENDS, fresh_database
+from tests.e2e.helpers import UNREACHABLE_POSTGRES, assert_clean_failure, invoke
+from tests.http import make_settings
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=SQL_BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -39,21 +36,8 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database of the test's own, for store-wide results (stats)."""
-    if backend == "sqlite":
-        with fresh_sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with fresh_postgres_database() as url:
-            yield url
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    monkeypatch.chdir(tmp_path)
-    for name, value in NEUTRAL_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    return monkeypatch
+    with fresh_database(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -67,25 +51,10 @@ def user() -> str:
     return f"user-{uuid.uuid4().hex[:12]}"
 
 
-def invoke(*args: str, stdin: bytes | None = None) -> Result:
-    return runner.invoke(app, list(args), input=stdin)
-
-
 def ok(result: Result) -> Result:
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert "Traceback" not in result.output
     return result
-
-
-def assert_clean_failure(result: Result, exit_code: int) -> str:
-    """Exit code as documented, one ``todo-admin: error:`` line on stderr, no traceback."""
-    assert result.exit_code == exit_code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("todo-admin: error: ")
-    return lines[0]
 
 
 def listed(user: str, *options: str) -> list[dict[str, Any]]:
@@ -575,11 +544,7 @@ def test_an_unreachable_database_fails_an_import_with_one_line(
 def test_a_database_without_schema_says_to_migrate(
     cli_env: pytest.MonkeyPatch, backend: str, tmp_path: Path, args: list[str]
 ) -> None:
-    with (
-        fresh_sqlite_database(tmp_path, migrate=False)
-        if backend == "sqlite"
-        else fresh_postgres_database(migrate=False)
-    ) as url:
+    with fresh_database(backend, tmp_path, migrate=False) as url:
         cli_env.setenv("DATABASE_URL", url)
         line = assert_clean_failure(invoke(*args), ExitCode.DATABASE)
     assert "todo-admin db upgrade" in line

@@ -7,11 +7,12 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import auth
+from tests.e2e.helpers import new_user
+from tests.http import auth
 
 
 async def test_full_flow_through_compat_routes(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     base = f"/api/{user}/tasks"
     created = await client.post(base, json={"title": "Write report"}, headers=auth(user))
     assert created.status_code == 201
@@ -60,7 +61,7 @@ async def test_full_flow_through_compat_routes(client: httpx.AsyncClient) -> Non
 async def test_another_users_path_is_403(
     client: httpx.AsyncClient, method: str, suffix: str
 ) -> None:
-    owner, intruder = str(uuid.uuid4()), str(uuid.uuid4())
+    owner, intruder = new_user(), new_user()
     task = (await client.post("/api/tasks", json={"title": "mine"}, headers=auth(owner))).json()
     url = f"/api/{owner}/tasks" + suffix.format(id=task["id"])
     body = {"title": "stolen"} if method in ("POST", "PUT") else None
@@ -72,14 +73,14 @@ async def test_another_users_path_is_403(
     assert len((await client.get("/api/tasks", headers=auth(owner))).json()) == 1
 
 
-async def test_compat_routes_need_a_token(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/api/{uuid.uuid4()}/tasks")
+async def test_compat_routes_need_a_token(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.get(f"/api/{uuid.uuid4()}/tasks")
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_toggle_honours_if_match(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     task = (await client.post("/api/tasks", json={"title": "t"}, headers=auth(user))).json()
     url = f"/api/{user}/tasks/{task['id']}/complete"
     stale = await client.patch(url, headers={**auth(user), "If-Match": '"7"'})

@@ -14,8 +14,9 @@ from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.errors import IdempotencyKeyReused
 from application.use_cases import CreateTask
 from domain.task import NewTask
-from tests.e2e.conftest import auth
+from tests.e2e.helpers import new_user
 from tests.fakes import FixedClock
+from tests.http import auth
 
 
 async def count_tasks(client: httpx.AsyncClient, user: str) -> int:
@@ -26,7 +27,7 @@ async def count_tasks(client: httpx.AsyncClient, user: str) -> int:
 async def test_retry_replays_first_response_and_creates_nothing(
     client: httpx.AsyncClient,
 ) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     headers = {**auth(user), "Idempotency-Key": "create-milk-1"}
     body = {"title": "Buy milk", "due_date": "2026-12-24"}
     first = await client.post("/api/tasks", json=body, headers=headers)
@@ -41,7 +42,7 @@ async def test_retry_replays_first_response_and_creates_nothing(
 
 
 async def test_same_key_with_another_body_is_422(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     headers = {**auth(user), "Idempotency-Key": "k"}
     assert (
         await client.post("/api/tasks", json={"title": "a"}, headers=headers)
@@ -54,7 +55,7 @@ async def test_same_key_with_another_body_is_422(client: httpx.AsyncClient) -> N
 
 
 async def test_keys_are_per_user(client: httpx.AsyncClient) -> None:
-    alice, bob = str(uuid.uuid4()), str(uuid.uuid4())
+    alice, bob = new_user(), new_user()
     for user in (alice, bob):
         response = await client.post(
             "/api/tasks", json={"title": "same"}, headers={**auth(user), "Idempotency-Key": "k"}
@@ -65,7 +66,7 @@ async def test_keys_are_per_user(client: httpx.AsyncClient) -> None:
 
 
 async def test_different_keys_create_different_tasks(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     for key in ("one", "two"):
         await client.post(
             "/api/tasks", json={"title": "x"}, headers={**auth(user), "Idempotency-Key": key}
@@ -74,7 +75,7 @@ async def test_different_keys_create_different_tasks(client: httpx.AsyncClient) 
 
 
 async def test_concurrent_duplicates_create_one_task(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     headers = {**auth(user), "Idempotency-Key": str(uuid.uuid4())}
     responses = await asyncio.gather(
         *(client.post("/api/tasks", json={"title": "once"}, headers=headers) for _ in range(8))
@@ -85,7 +86,7 @@ async def test_concurrent_duplicates_create_one_task(client: httpx.AsyncClient) 
 
 
 async def test_structured_field_string_form_is_the_same_key(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     first = await client.post(
         "/api/tasks", json={"title": "x"}, headers={**auth(user), "Idempotency-Key": '"abc"'}
     )
@@ -96,20 +97,20 @@ async def test_structured_field_string_form_is_the_same_key(client: httpx.AsyncC
 
 
 @pytest.mark.parametrize("key", ["", "   ", "a b", "é", "x" * 256, "\x7f"])
-async def test_malformed_keys_are_400(client: httpx.AsyncClient, key: str) -> None:
-    user = str(uuid.uuid4())
-    response = await client.post(
+async def test_malformed_keys_are_400(http_client: httpx.AsyncClient, key: str) -> None:
+    user = new_user()
+    response = await http_client.post(
         "/api/tasks",
         json={"title": "x"},
         headers={**auth(user), "Idempotency-Key": key.encode()},
     )
     assert response.status_code in (400, 422)
     assert response.headers["content-type"] == "application/problem+json"
-    assert await count_tasks(client, user) == 0
+    assert await count_tasks(http_client, user) == 0
 
 
 async def test_compat_route_shares_the_keys(client: httpx.AsyncClient) -> None:
-    user = str(uuid.uuid4())
+    user = new_user()
     headers = {**auth(user), "Idempotency-Key": "shared"}
     first = await client.post("/api/tasks", json={"title": "x"}, headers=headers)
     second = await client.post(f"/api/{user}/tasks", json={"title": "x"}, headers=headers)

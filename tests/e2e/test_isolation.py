@@ -7,8 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import auth
 from tests.e2e.helpers import assert_problem, new_user
+from tests.http import auth
 
 
 async def create_for_a(client: httpx.AsyncClient, user_a: str) -> tuple[dict[str, object], str]:

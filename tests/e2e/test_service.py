@@ -12,22 +12,19 @@ from sqlalchemy.engine import make_url
 
 from entrypoints.container import ConfigurationError, build_container
 from entrypoints.http.factory import create_app
-from tests.e2e.conftest import auth, make_settings
+from tests.databases import through
 from tests.e2e.helpers import (
     PROBLEM_JSON,
     UNREACHABLE_POSTGRES,
-    SwitchableTcpProxy,
-    app_client,
     assert_problem,
     new_user,
 )
+from tests.http import app_client, auth, make_settings
+from tests.reliability.proxy import FaultProxy
 
 # Nothing listens on port 1: connections are refused at once.
 FRONTEND = "http://localhost:3000"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-
-memory_only = pytest.mark.parametrize("database_url", ["memory://"], ids=["memory"])
-
 
 # --- probes -------------------------------------------------------------------------------
 
@@ -43,8 +40,7 @@ async def test_healthz_and_readyz_answer_200_without_auth(client: httpx.AsyncCli
 
 
 async def test_readyz_is_a_503_problem_quickly_when_the_database_is_unreachable() -> None:
-    container = build_container(make_settings(UNREACHABLE_POSTGRES))
-    async with app_client(container) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         started = time.monotonic()
         response = await client.get("/readyz")
         elapsed = time.monotonic() - started
@@ -68,8 +64,7 @@ async def test_readyz_is_a_503_problem_quickly_when_the_database_is_unreachable(
 async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
     method: str, path: str, body: dict[str, Any] | None
 ) -> None:
-    container = build_container(make_settings(UNREACHABLE_POSTGRES))
-    async with app_client(container) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         started = time.monotonic()
         response = await client.request(
             method, path.format(id=uuid.uuid4()), json=body, headers=auth(new_user())
@@ -85,7 +80,7 @@ async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
         assert leak not in response.text
     assert_problem(again, 503)
     # Authentication still comes first: no token, no database round trip needed.
-    async with app_client(build_container(make_settings(UNREACHABLE_POSTGRES))) as client:
+    async with app_client(make_settings(UNREACHABLE_POSTGRES)) as client:
         assert_problem(await client.get("/api/tasks"), 401)
         assert (await client.get("/healthz")).status_code == 200
 
@@ -93,11 +88,10 @@ async def test_an_unreachable_database_gives_a_503_problem_quickly_not_a_500(
 # --- documentation ------------------------------------------------------------------------
 
 
-@memory_only
 async def test_openapi_declares_a_bearer_scheme_used_by_every_api_operation(
-    client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/openapi.json")
+    response = await http_client.get("/openapi.json")
 
     assert response.status_code == 200
     schema = response.json()
@@ -125,9 +119,10 @@ async def test_openapi_declares_a_bearer_scheme_used_by_every_api_operation(
         assert "401" in operation["responses"], where
 
 
-@memory_only
-async def test_openapi_documents_every_error_as_problem_json(client: httpx.AsyncClient) -> None:
-    schema = (await client.get("/openapi.json")).json()
+async def test_openapi_documents_every_error_as_problem_json(
+    http_client: httpx.AsyncClient,
+) -> None:
+    schema = (await http_client.get("/openapi.json")).json()
 
     assert "Problem" in schema["components"]["schemas"]
     for path, item in schema["paths"].items():
@@ -152,10 +147,11 @@ async def test_openapi_documents_every_error_as_problem_json(client: httpx.Async
                     assert problem == {"$ref": "#/components/schemas/Problem"}, (where, code)
 
 
-@memory_only
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-async def test_the_documentation_pages_are_served(client: httpx.AsyncClient, path: str) -> None:
-    response = await client.get(path)
+async def test_the_documentation_pages_are_served(
+    http_client: httpx.AsyncClient, path: str
+) -> None:
+    response = await http_client.get(path)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -173,12 +169,11 @@ def preflight(origin: str, method: str = "POST") -> dict[str, str]:
     }
 
 
-@memory_only
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_a_preflight_from_the_configured_frontend_is_allowed(
-    client: httpx.AsyncClient, method: str
+    http_client: httpx.AsyncClient, method: str
 ) -> None:
-    response = await client.options("/api/tasks", headers=preflight(FRONTEND, method))
+    response = await http_client.options("/api/tasks", headers=preflight(FRONTEND, method))
 
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == FRONTEND
@@ -188,29 +183,29 @@ async def test_a_preflight_from_the_configured_frontend_is_allowed(
         assert header in allowed_headers
 
 
-@memory_only
 @pytest.mark.parametrize(
     "origin", ["http://evil.example", "http://localhost:3001", "https://localhost:3000", "null"]
 )
 async def test_a_preflight_from_another_origin_is_not_allowed(
-    client: httpx.AsyncClient, origin: str
+    http_client: httpx.AsyncClient, origin: str
 ) -> None:
-    response = await client.options("/api/tasks", headers=preflight(origin))
+    response = await http_client.options("/api/tasks", headers=preflight(origin))
 
     assert "access-control-allow-origin" not in response.headers
     assert response.status_code >= 400
 
 
-@memory_only
 async def test_responses_to_the_frontend_carry_cors_headers_even_for_errors(
-    client: httpx.AsyncClient,
+    http_client: httpx.AsyncClient,
 ) -> None:
     user = new_user()
-    created = await client.post(
+    created = await http_client.post(
         "/api/tasks", json={"title": "x"}, headers=auth(user) | {"Origin": FRONTEND}
     )
-    unauthorized = await client.get("/api/tasks", headers={"Origin": FRONTEND})
-    evil = await client.get("/api/tasks", headers=auth(user) | {"Origin": "http://evil.example"})
+    unauthorized = await http_client.get("/api/tasks", headers={"Origin": FRONTEND})
+    evil = await http_client.get(
+        "/api/tasks", headers=auth(user) | {"Origin": "http://evil.example"}
+    )
 
     assert created.status_code == 201
     assert created.headers["access-control-allow-origin"] == FRONTEND
@@ -227,7 +222,7 @@ async def test_cors_follows_the_cors_origins_setting() -> None:
     settings = make_settings(
         "memory://", cors_origins=["https://app.example", "https://admin.example"]
     )
-    async with app_client(build_container(settings)) as client:
+    async with app_client(settings) as client:
         app = await client.options("/api/tasks", headers=preflight("https://app.example"))
         admin = await client.options("/api/tasks", headers=preflight("https://admin.example"))
         default = await client.options("/api/tasks", headers=preflight(FRONTEND))
@@ -281,7 +276,7 @@ async def test_a_neon_style_url_with_sslmode_is_accepted_as_is(postgres_url: str
     url = f"{postgres_url}{separator}sslmode=disable"
     if postgres_url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
-    async with app_client(build_container(make_settings(url))) as client:
+    async with app_client(make_settings(url)) as client:
         user = new_user()
         created = await client.post("/api/tasks", json={"title": "neon"}, headers=auth(user))
         ready = await client.get("/readyz")
@@ -295,23 +290,22 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     postgres_url: str,
 ) -> None:
     target = make_url(postgres_url)
-    async with SwitchableTcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
-        through_proxy = target.set(host="127.0.0.1", port=proxy.port)
-        settings = make_settings(through_proxy.render_as_string(hide_password=False))
-        async with app_client(build_container(settings)) as client:
+    async with FaultProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
+        settings = make_settings(through(postgres_url, proxy.host, proxy.port))
+        async with app_client(settings) as client:
             user = new_user()
             created = await client.post("/api/tasks", json={"title": "kept"}, headers=auth(user))
             assert created.status_code == 201, created.text
             assert (await client.get("/readyz")).status_code == 200
 
-            proxy.cut()
+            await proxy.refuse()
             started = time.monotonic()
             during = await client.get("/api/tasks", headers=auth(user))
             write = await client.post("/api/tasks", json={"title": "lost"}, headers=auth(user))
             not_ready = await client.get("/readyz")
             elapsed = time.monotonic() - started
 
-            proxy.restore()
+            await proxy.restore()
             after = await client.get("/api/tasks", headers=auth(user))
             ready = await client.get("/readyz")
 
@@ -324,8 +318,8 @@ async def test_the_service_recovers_by_itself_when_the_database_returns(
     assert ready.status_code == 200
 
 
-async def test_refused_cors_preflight_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.options(
+async def test_refused_cors_preflight_is_a_problem(http_client: httpx.AsyncClient) -> None:
+    response = await http_client.options(
         "/api/tasks",
         headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
     )

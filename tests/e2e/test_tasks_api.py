@@ -1,4 +1,5 @@
-"""The ``/api/tasks`` contract of DESIGN.md §3, on every storage backend."""
+"""The ``/api/tasks`` contract of DESIGN.md §3, on every storage backend (``client``); the
+cases that only check how a request is validated run on memory:// (``http_client``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import auth
 from tests.e2e.helpers import (
     ISO_DATE,
     assert_problem,
@@ -21,6 +21,7 @@ from tests.e2e.helpers import (
     next_link,
     parse_timestamp,
 )
+from tests.http import auth
 
 TASK_FIELDS = {
     "id",
@@ -191,15 +192,15 @@ async def test_put_with_explicit_nulls_clears_description_and_due_date(
     ids=["title-missing", "empty-body", "title-null", "completed-null"],
 )
 async def test_put_refuses_a_missing_or_null_title_or_null_completed(
-    client: httpx.AsyncClient, body: dict[str, Any], field: str
+    http_client: httpx.AsyncClient, body: dict[str, Any], field: str
 ) -> None:
     user = new_user()
-    task = await create_task(client, user, title="kept", description="kept too")
+    task = await create_task(http_client, user, title="kept", description="kept too")
 
-    response = await client.put(f"/api/tasks/{task['id']}", json=body, headers=auth(user))
+    response = await http_client.put(f"/api/tasks/{task['id']}", json=body, headers=auth(user))
 
     assert_validation_problem(response, field)
-    assert (await get(client, user, task["id"])).json() == task
+    assert (await get(http_client, user, task["id"])).json() == task
 
 
 async def test_put_of_a_missing_task_is_404(client: httpx.AsyncClient) -> None:
@@ -264,17 +265,17 @@ async def test_patch_with_an_empty_body_changes_nothing(client: httpx.AsyncClien
 
 @pytest.mark.parametrize("field", ["title", "completed"])
 async def test_patch_refuses_null_for_title_and_completed(
-    client: httpx.AsyncClient, field: str
+    http_client: httpx.AsyncClient, field: str
 ) -> None:
     user = new_user()
-    task = await create_task(client, user)
+    task = await create_task(http_client, user)
 
-    response = await client.patch(
+    response = await http_client.patch(
         f"/api/tasks/{task['id']}", json={field: None}, headers=auth(user)
     )
 
     assert_validation_problem(response, field)
-    assert (await get(client, user, task["id"])).json() == task
+    assert (await get(http_client, user, task["id"])).json() == task
 
 
 async def test_patch_of_a_missing_task_is_404(client: httpx.AsyncClient) -> None:
@@ -467,9 +468,9 @@ async def test_list_search_takes_percent_and_underscore_literally(
     ],
 )
 async def test_list_refuses_unknown_values(
-    client: httpx.AsyncClient, name: str, value: str
+    http_client: httpx.AsyncClient, name: str, value: str
 ) -> None:
-    response = await client.get(f"/api/tasks?{name}={value}", headers=auth(new_user()))
+    response = await http_client.get(f"/api/tasks?{name}={value}", headers=auth(new_user()))
 
     assert_validation_problem(response, name)
 
@@ -568,11 +569,11 @@ async def test_pagination_keeps_filters_search_and_sort_in_the_link(
     ["garbage", "!!!", "eyJ4IjoxfQ", "e30", "a" * 2000, "%00"],
     ids=["word", "punctuation", "json-wrong-shape", "empty-object", "too-long", "nul"],
 )
-async def test_a_garbage_cursor_is_422(client: httpx.AsyncClient, cursor: str) -> None:
+async def test_a_garbage_cursor_is_422(http_client: httpx.AsyncClient, cursor: str) -> None:
     user = new_user()
-    await create_task(client, user)
+    await create_task(http_client, user)
 
-    response = await client.get(f"/api/tasks?cursor={cursor}", headers=auth(user))
+    response = await http_client.get(f"/api/tasks?cursor={cursor}", headers=auth(user))
 
     assert_validation_problem(response, "cursor")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,22 +20,16 @@ from application.errors import DuplicateTaskId
 from application.ports import IdempotencyRecord, OwnerTaskCount, UnitOfWork
 from application.queries import SortField, SortOrder, TaskQuery
 from domain.task import Task
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.databases import BACKENDS, fresh_database
+from tests.fakes import T0, fields_of
 
 UowFactory = Callable[[], UnitOfWork]
-T0 = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "memory":
-        yield "memory://"
-    elif request.param == "sqlite":
-        with fresh_sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with fresh_postgres_database() as url:
-            yield url
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -65,20 +59,6 @@ def make(owner: str, i: int = 0, **fields: object) -> Task:
     return task
 
 
-def state(task: Task) -> tuple[object, ...]:
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
-
-
 async def all_of(uow_factory: UowFactory, owner: str) -> list[Task]:
     query = TaskQuery(sort=SortField.CREATED, order=SortOrder.ASC, limit=10_000)
     async with uow_factory() as uow:
@@ -92,8 +72,8 @@ async def test_add_many_stores_every_field(uow_factory: UowFactory) -> None:
         await uow.tasks.add_many(tasks)
         await uow.commit()
     stored = await all_of(uow_factory, "alice")
-    assert [state(t) for t in stored] == [state(t) for t in tasks[:25]]
-    assert [state(t) for t in await all_of(uow_factory, "bob")] == [state(tasks[25])]
+    assert [fields_of(t) for t in stored] == [fields_of(t) for t in tasks[:25]]
+    assert [fields_of(t) for t in await all_of(uow_factory, "bob")] == [fields_of(tasks[25])]
 
 
 async def test_add_many_of_nothing_is_fine(uow_factory: UowFactory) -> None:

@@ -31,7 +31,7 @@ from application.queries import (
     position_of,
 )
 from domain.task import Task, TaskChanges
-from tests.fakes import T0, fields_of
+from tests.fakes import T0, fields_of, reference_order
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -453,26 +453,6 @@ def varied_tasks(owner: str, seed: int = 7) -> list[Task]:
             )
         tasks.append(task)
     return tasks
-
-
-def reference_order(tasks: list[Task], query: TaskQuery) -> list[uuid.UUID]:
-    """The documented order, computed independently of every adapter."""
-
-    def value(task: Task) -> object:
-        if query.sort is SortField.CREATED:
-            return task.created_at
-        if query.sort is SortField.UPDATED:
-            return task.updated_at
-        if query.sort is SortField.TITLE:
-            return task.title.casefold()
-        return task.due_date
-
-    descending = query.direction is SortOrder.DESC
-    present = [t for t in tasks if value(t) is not None]
-    nulls = [t for t in tasks if value(t) is None]
-    present.sort(key=lambda t: (value(t), t.id.bytes), reverse=descending)
-    nulls.sort(key=lambda t: t.id.bytes, reverse=descending)
-    return [t.id for t in present + nulls]
 
 
 ALL_SORTS = [(sort, order) for sort in SortField for order in SortOrder]

@@ -31,7 +31,7 @@ from application.queries import (
     position_of,
 )
 from domain.task import UNSET, Task, TaskChanges
-from tests.fakes import T0, fields_of
+from tests.fakes import T0, fields_of, reference_order
 
 T = TypeVar("T")
 OWNERS = 3
@@ -54,38 +54,6 @@ changes = st.builds(
     due_date=st.one_of(st.just(UNSET), due_dates),
 )
 versions = st.sampled_from(["current", "stale", "ahead"])
-
-
-def reference_order(tasks: list[Task], query: TaskQuery) -> list[uuid.UUID]:
-    def value(task: Task) -> Any:
-        return {
-            SortField.CREATED: task.created_at,
-            SortField.UPDATED: task.updated_at,
-            SortField.TITLE: task.title.casefold(),
-            SortField.DUE_DATE: task.due_date,
-        }[query.sort]
-
-    def matches(task: Task) -> bool:
-        if query.status is StatusFilter.PENDING and task.completed:
-            return False
-        if query.status is StatusFilter.COMPLETED and not task.completed:
-            return False
-        if query.search is None or not query.search.strip():
-            return True  # a blank search matches everything
-        term = query.search.casefold()
-        return term in task.title.casefold() or term in (task.description or "").casefold()
-
-    chosen = [t for t in tasks if matches(t)]
-    descending = query.direction is SortOrder.DESC
-    present = sorted(
-        (t for t in chosen if value(t) is not None),
-        key=lambda t: (value(t), t.id.bytes),
-        reverse=descending,
-    )
-    nulls = sorted(
-        (t for t in chosen if value(t) is None), key=lambda t: t.id.bytes, reverse=descending
-    )
-    return [t.id for t in present + nulls]
 
 
 class RepositoryMachine(RuleBasedStateMachine):

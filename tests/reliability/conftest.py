@@ -1,37 +1,34 @@
-"""Fixtures for the reliability tests: apps built on the real container, fault proxies."""
+"""Fixtures for the reliability tests: fault proxies, database URLs through them (the app
+and its ``client`` fixtures are in tests/http.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.sql.deadline import settle
-from entrypoints.container import build_container
-from entrypoints.http.factory import create_app
-from entrypoints.settings import Settings
 from tests.databases import server_url
 from tests.reliability.proxy import FaultProxy
 
 
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app (real container, lifespan run) behind an in-process HTTP client."""
-    app = create_app(build_container(settings))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
-        yield http
-
-
-def through(url: str, host: str, port: int) -> str:
-    """The same database URL, reached at another address (a proxy, a pooler)."""
-    return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
+async def assert_lock_waits_end(connection: psycopg.Connection, within: float = 10) -> None:
+    """Within ``within`` seconds, no statement of this database waits on a lock any more:
+    one the app gave up on was cancelled on the server, not left running."""
+    deadline = time.monotonic() + within
+    while True:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if row == (0,):
+            return
+        assert time.monotonic() < deadline, "the statement kept running on the server"
+        await asyncio.sleep(0.1)
 
 
 @pytest.fixture

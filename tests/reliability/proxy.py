@@ -57,6 +57,13 @@ class FaultProxy:
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
+    async def __aenter__(self) -> FaultProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         await self._stop_listening()
         for link in list(self._links):

@@ -1,6 +1,11 @@
-"""Hostile input, on the SQLite and PostgreSQL backends: every bad request is a 4xx problem
-(never a 500), nothing is half-written, valid but unusual text round-trips exactly, and no
-error body shows a traceback, SQL or a driver message.
+"""Hostile input: every bad request is a 4xx problem (never a 500), nothing is half-written,
+valid but unusual text round-trips exactly, and no error body shows a traceback, SQL or a
+driver message.
+
+What can reach a store (text to store or search for, headers a write reads, a database
+that breaks) runs on SQLite and PostgreSQL (``client``), whose drivers are the ones to trip
+up; what the HTTP layer refuses before any store is reached (paths, query parameters other
+than the search, bodies, media types, tokens) runs once, on memory:// (``http_client``).
 
 Bodies are sent as raw bytes where JSON itself is the attack (lone surrogates as ``\\ud800``
 escapes, duplicate keys, nesting): a client library would refuse to encode them.
@@ -10,9 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -20,13 +23,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql.engine import normalize_database_url
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
-from tests.e2e.conftest import auth, make_settings
-from tests.e2e.helpers import assert_problem, next_link
-from tests.reliability.conftest import serve
+from adapters.sql.engine import normalize_database_url, sync_database_url
+from entrypoints.http.middleware import MAX_BODY_BYTES
+from tests.databases import SQL_BACKENDS
+from tests.e2e.helpers import assert_problem, create_task, list_all, new_user, next_link
+from tests.http import app_client, auth, make_settings
 
-MAX_BODY = 64 * 1024
 JSON_TYPE = {"Content-Type": "application/json"}
 # What must never reach a client: internals of the stack, whatever went wrong.
 LEAKS = (
@@ -46,19 +48,10 @@ LEAKS = (
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=SQL_BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> str:
+    """``client`` here runs on the SQL backends (tests/http.py has the fixture)."""
     return str(request.getfixturevalue(f"{request.param}_url"))
-
-
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(make_settings(database_url)) as http:
-        yield http
-
-
-def user_id() -> str:
-    return f"user-{uuid.uuid4()}"
 
 
 def assert_clean(response: httpx.Response) -> None:
@@ -73,22 +66,6 @@ def assert_client_error(response: httpx.Response, *statuses: int) -> dict[str, A
         assert response.status_code in statuses, response.text
     assert_clean(response)
     return assert_problem(response, response.status_code)
-
-
-async def create(client: httpx.AsyncClient, user: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/tasks", json={"title": "a task", **fields}, headers=auth(user)
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def listed(client: httpx.AsyncClient, user: str) -> list[dict[str, Any]]:
-    response = await client.get("/api/tasks", headers=auth(user))
-    assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
-    return body
 
 
 # --- text that no store can hold: NUL, lone surrogates, other control characters ----------
@@ -111,8 +88,8 @@ UNSTORABLE = {
 async def test_unstorable_text_is_422_in_every_body_and_nothing_is_written(
     client: httpx.AsyncClient, field: str, text: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user, title="kept", description="kept too")
+    user = new_user()
+    task = await create_task(client, user, title="kept", description="kept too")
     other = '"ok"' if field != "title" else None
     fields = f'"{field}": {text}' + (', "title": "ok"' if other else "")
     raw = ("{" + fields + "}").encode()
@@ -127,7 +104,7 @@ async def test_unstorable_text_is_422_in_every_body_and_nothing_is_written(
         response = await client.request(method, path, content=raw, headers=headers)
         body = assert_client_error(response, 422)
         assert any(error["field"] == field for error in body["errors"]), body
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
 
 
 # --- unusual but valid text: accepted and returned exactly --------------------------------
@@ -153,10 +130,10 @@ ODD_TEXT = {
 async def test_unusual_valid_text_round_trips_everywhere(
     client: httpx.AsyncClient, text: str
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     title = f"x {text} y"
-    created = await create(client, user, title=title, description=text)
+    created = await create_task(client, user, title=title, description=text)
     assert (created["title"], created["description"]) == (title, text)
     # Read back alone, in a list, by search, sorted by title and through a title cursor
     # (the cursor carries the text).
@@ -164,7 +141,7 @@ async def test_unusual_valid_text_round_trips_everywhere(
     assert fetched.json() == created
     found = await client.get("/api/tasks", params={"q": text}, headers=headers)
     assert [task["id"] for task in found.json()] == [created["id"]]
-    await create(client, user, title=f"{text} second")
+    await create_task(client, user, title=f"{text} second")
     first_page = await client.get(
         "/api/tasks", params={"sort": "title", "limit": 1}, headers=headers
     )
@@ -201,13 +178,12 @@ HOSTILE_VALUES = {
 }
 
 
-@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
-@pytest.mark.parametrize("param", ["q", "cursor", "status", "sort", "order", "limit"])
-async def test_hostile_query_parameters_are_answered_never_500(
+async def assert_hostile_query_is_answered(
     client: httpx.AsyncClient, param: str, value: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    """A list with ``param`` set to the hostile ``value`` is a 422, or a search's 200."""
+    user = new_user()
+    task = await create_task(client, user)
     query = value.replace("{param}", param)
     for path in ("/api/tasks", f"/api/{user}/tasks"):
         response = await client.get(f"{path}?{param}={query}", headers=auth(user))
@@ -219,8 +195,26 @@ async def test_hostile_query_parameters_are_answered_never_500(
             assert_client_error(response, 422)
 
 
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+async def test_hostile_search_text_is_answered_never_500(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    """The search is the parameter whose text reaches the store (a LIKE pattern)."""
+    await assert_hostile_query_is_answered(client, "q", value)
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+@pytest.mark.parametrize("param", ["cursor", "status", "sort", "order", "limit"])
+async def test_hostile_values_of_the_other_query_parameters_are_422(
+    http_client: httpx.AsyncClient, param: str, value: str
+) -> None:
+    """Refused while the query is read (a cursor is decoded and checked before any store
+    sees its position)."""
+    await assert_hostile_query_is_answered(http_client, param, value)
+
+
 async def test_a_search_for_nul_is_422_not_a_driver_error(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/tasks?q=%00&sort=title", headers=auth(user_id()))
+    response = await client.get("/api/tasks?q=%00&sort=title", headers=auth(new_user()))
     body = assert_client_error(response, 422)
     assert body["errors"][0]["field"] == "q"
 
@@ -245,9 +239,9 @@ NOT_UUIDS = [
 
 @pytest.mark.parametrize("task_id", NOT_UUIDS)
 async def test_path_ids_that_are_not_uuids_are_client_errors(
-    client: httpx.AsyncClient, task_id: str
+    http_client: httpx.AsyncClient, task_id: str
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     for method, path in [
         ("GET", "/api/tasks/{id}"),
@@ -259,14 +253,14 @@ async def test_path_ids_that_are_not_uuids_are_client_errors(
     ]:
         url = path.format(id=task_id, user=user)
         body = {"title": "x"} if method in ("PUT", "PATCH") else None
-        response = await client.request(method, url, json=body, headers=headers)
+        response = await http_client.request(method, url, json=body, headers=headers)
         assert_client_error(response, 404, 422)
 
 
-async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClient) -> None:
-    user = user_id()
+async def test_hostile_user_ids_in_compat_paths_are_403(http_client: httpx.AsyncClient) -> None:
+    user = new_user()
     for other in ("%00", "%ed%a0%80", quote(user + "\u200b"), quote(user.upper()), "a" * 3000):
-        response = await client.get(f"/api/{other}/tasks", headers=auth(user))
+        response = await http_client.get(f"/api/{other}/tasks", headers=auth(user))
         assert_client_error(response, 403)
 
 
@@ -275,26 +269,28 @@ async def test_hostile_user_ids_in_compat_paths_are_403(client: httpx.AsyncClien
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 async def test_bodies_over_64_kib_are_413_with_or_without_content_length(
-    client: httpx.AsyncClient, method: str
+    http_client: httpx.AsyncClient, method: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(http_client, user)
     path = "/api/tasks" if method == "POST" else f"/api/tasks/{task['id']}"
-    big = json.dumps({"title": "x", "description": "d" * MAX_BODY}).encode()
+    big = json.dumps({"title": "x", "description": "d" * MAX_BODY_BYTES}).encode()
 
-    declared = await client.request(method, path, content=big, headers={**auth(user), **JSON_TYPE})
+    declared = await http_client.request(
+        method, path, content=big, headers={**auth(user), **JSON_TYPE}
+    )
     assert_client_error(declared, 413)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(big), 4096):
             yield big[start : start + 4096]
 
-    streamed = await client.request(
+    streamed = await http_client.request(
         method, path, content=chunks(), headers={**auth(user), **JSON_TYPE}
     )
     assert "content-length" not in streamed.request.headers
     assert_client_error(streamed, 413)
-    assert await listed(client, user) == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 MALFORMED = {
@@ -320,15 +316,15 @@ MALFORMED = {
 
 @pytest.mark.parametrize("raw", MALFORMED.values(), ids=MALFORMED.keys())
 async def test_malformed_or_deeply_nested_json_is_a_client_error(
-    client: httpx.AsyncClient, raw: bytes
+    http_client: httpx.AsyncClient, raw: bytes
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [("POST", "/api/tasks"), ("PATCH", f"/api/tasks/{task['id']}")]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         assert_client_error(response, 400, 413, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -340,43 +336,45 @@ async def test_malformed_or_deeply_nested_json_is_a_client_error(
     ],
     ids=["title-twice", "completed-twice", "nested-duplicate"],
 )
-async def test_json_with_duplicate_keys_is_refused(client: httpx.AsyncClient, raw: bytes) -> None:
+async def test_json_with_duplicate_keys_is_refused(
+    http_client: httpx.AsyncClient, raw: bytes
+) -> None:
     """Which duplicate wins differs between parsers (a proxy may check the first, the app
     use the last): ambiguous bodies are refused, not guessed at."""
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
         ("PUT", f"/api/tasks/{task['id']}"),
         ("PATCH", f"/api/tasks/{task['id']}"),
     ]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         body = assert_client_error(response, 400)
         assert "duplicate" in body["detail"]
-    assert await listed(client, user) == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
     "raw", [b"[]", b'[{"title": "a"}]', b'"a"', b"1", b"-0.5", b"true", b"null", b"{}"]
 )
 async def test_bodies_that_are_not_task_objects_are_422(
-    client: httpx.AsyncClient, raw: bytes
+    http_client: httpx.AsyncClient, raw: bytes
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(http_client, user)
     headers = {**auth(user), **JSON_TYPE}
     for method, path in [
         ("POST", "/api/tasks"),
         ("PUT", f"/api/tasks/{task['id']}"),
         ("POST", f"/api/{user}/tasks"),
     ]:
-        response = await client.request(method, path, content=raw, headers=headers)
+        response = await http_client.request(method, path, content=raw, headers=headers)
         assert_client_error(response, 422)
     if raw != b"{}":  # an empty PATCH is a valid no-op
-        response = await client.patch(f"/api/tasks/{task['id']}", content=raw, headers=headers)
+        response = await http_client.patch(f"/api/tasks/{task['id']}", content=raw, headers=headers)
         assert_client_error(response, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(http_client, user, "/api/tasks") == [task]
 
 
 @pytest.mark.parametrize(
@@ -393,26 +391,26 @@ async def test_bodies_that_are_not_task_objects_are_422(
     ],
 )
 async def test_a_body_that_is_not_declared_json_is_a_client_error(
-    client: httpx.AsyncClient, content_type: str | None
+    http_client: httpx.AsyncClient, content_type: str | None
 ) -> None:
-    user = user_id()
+    user = new_user()
     headers = auth(user)
     if content_type is not None:
         headers["Content-Type"] = content_type
     encoding = "latin-1" if "latin" in (content_type or "") else "utf-8"
     raw = json.dumps({"title": "caf\u00e9"}, ensure_ascii=False).encode(encoding)
-    response = await client.post("/api/tasks", content=raw, headers=headers)
+    response = await http_client.post("/api/tasks", content=raw, headers=headers)
     if content_type is not None and content_type.startswith("application/json"):
         assert_client_error(response, 400)  # declared JSON, but not UTF-8
     else:
         assert_client_error(response, 415)
-    assert await listed(client, user) == []
+    assert await list_all(http_client, user, "/api/tasks") == []
 
 
-async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
-    user = user_id()
+async def test_json_media_types_are_accepted(http_client: httpx.AsyncClient) -> None:
+    user = new_user()
     for content_type in ("application/json", "application/json; charset=utf-8", "Application/JSON"):
-        response = await client.post(
+        response = await http_client.post(
             "/api/tasks",
             content=b'{"title": "a"}',
             headers={**auth(user), "Content-Type": content_type},
@@ -429,17 +427,19 @@ async def test_json_media_types_are_accepted(client: httpx.AsyncClient) -> None:
     ids=["typo", "repeated-status", "repeated-limit", "repeated-q", "empty-name", "bare-name"],
 )
 async def test_unknown_or_repeated_query_parameters_are_422_naming_them(
-    client: httpx.AsyncClient, query: str
+    http_client: httpx.AsyncClient, query: str
 ) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(http_client, user)
     for path in ("/api/tasks", f"/api/{user}/tasks"):
-        body = assert_client_error(await client.get(f"{path}?{query}", headers=auth(user)), 422)
+        body = assert_client_error(
+            await http_client.get(f"{path}?{query}", headers=auth(user)), 422
+        )
         name = query.split("=")[0].split("&")[0]
         if name:
             assert any(error["field"] == name for error in body["errors"]), body
     # Operations without query parameters refuse them too.
-    response = await client.get(f"/api/tasks/{task['id']}?expand=all", headers=auth(user))
+    response = await http_client.get(f"/api/tasks/{task['id']}?expand=all", headers=auth(user))
     assert_client_error(response, 422)
 
 
@@ -461,9 +461,9 @@ async def test_unknown_or_repeated_query_parameters_are_422_naming_them(
     ids=["100k", "huge-jwt-shape", "binary", "two-parts", "dots", "rtl-bytes", "tab", "8k"],
 )
 async def test_oversized_or_garbage_tokens_are_401(
-    client: httpx.AsyncClient, authorization: str | bytes
+    http_client: httpx.AsyncClient, authorization: str | bytes
 ) -> None:
-    response = await client.get("/api/tasks", headers={"Authorization": authorization})
+    response = await http_client.get("/api/tasks", headers={"Authorization": authorization})
     body = assert_client_error(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
     # The token is never echoed back (in the body or the challenge).
@@ -478,8 +478,8 @@ async def test_oversized_or_garbage_tokens_are_401(
 
 
 async def test_oversized_and_garbage_headers_are_handled(client: httpx.AsyncClient) -> None:
-    user = user_id()
-    task = await create(client, user)
+    user = new_user()
+    task = await create_task(client, user)
     url = f"/api/tasks/{task['id']}"
     headers = {**auth(user), **JSON_TYPE}
     # Unknown and huge headers are ignored.
@@ -501,7 +501,7 @@ async def test_oversized_and_garbage_headers_are_handled(client: httpx.AsyncClie
             "/api/tasks", json={"title": "no"}, headers={**headers, "Idempotency-Key": value}
         )
         assert_client_error(response, 400, 422)
-    assert await listed(client, user) == [task]
+    assert await list_all(client, user, "/api/tasks") == [task]
     # A hostile X-Request-ID is not echoed: the service makes its own.
     for value in ["a\x00b", "x" * 500, "<script>", "id with spaces"]:
         response = await client.get(url, headers={**headers, "X-Request-ID": value})
@@ -522,32 +522,17 @@ class Capture(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own, which the test may break."""
-    if request.param == "sqlite":
-        with fresh_sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with fresh_postgres_database() as url:
-            yield url
-
-
 async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
-    own_database: str,
+    own_sql_database: str,
 ) -> None:
     """The schema drifted under the service (a table renamed behind its back): every
     database error is then an internal one. The client gets a 500 problem with a request
     id and nothing else; the log has the same id and the whole story."""
     capture = Capture()
-    async with serve(make_settings(own_database)) as client:
-        user = user_id()
-        task = await create(client, user, title="before the drift")
-        engine = sa.create_engine(
-            normalize_database_url(own_database).set(
-                drivername=("sqlite" if own_database.startswith("sqlite") else "postgresql+psycopg")
-            )
-        )
+    async with app_client(make_settings(own_sql_database)) as client:
+        user = new_user()
+        task = await create_task(client, user, title="before the drift")
+        engine = sa.create_engine(sync_database_url(normalize_database_url(own_sql_database)))
         with engine.begin() as connection:
             connection.execute(sa.text("ALTER TABLE tasks RENAME TO tasks_moved"))
         logging.getLogger("todo_api.errors").addHandler(capture)
@@ -577,4 +562,4 @@ async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
             (record,) = [r for r in logged if request_id in r.getMessage()]
             assert record.exc_info is not None  # the traceback goes to the log only
         # And the service is fine once the schema is back.
-        assert [t["id"] for t in await listed(client, user)] == [task["id"]]
+        assert [t["id"] for t in await list_all(client, user, "/api/tasks")] == [task["id"]]

@@ -29,9 +29,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.e2e.conftest import auth, make_settings
 from tests.e2e.helpers import next_link
-from tests.reliability.conftest import serve
+from tests.http import app_client, auth, make_settings
 
 T = TypeVar("T")
 USERS = 3
@@ -59,6 +58,11 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.just(UNSET), strategy)
 
 
+def body_of(**fields: Any) -> dict[str, Any]:
+    """A request body of the fields that are not UNSET."""
+    return {name: value for name, value in fields.items() if value is not UNSET}
+
+
 class HttpTaskMachine(RuleBasedStateMachine):
     """The model: per user, task id -> the task as the API shows it, plus its version."""
 
@@ -71,7 +75,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
         self.users = [f"user-{n}-{uuid.uuid4()}" for n in range(USERS)]
         self.model: dict[str, dict[str, dict[str, Any]]] = {user: {} for user in self.users}
         self.versions: dict[str, int] = {}
-        self.server: AbstractAsyncContextManager[httpx.AsyncClient] = serve(
+        self.server: AbstractAsyncContextManager[httpx.AsyncClient] = app_client(
             make_settings(self.database_url, log_level="CRITICAL")
         )
         self.client = self.run(self.server.__aenter__())
@@ -149,13 +153,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
         keyed: bool,
     ) -> str:
         owner = self.users[user]
-        body = {
-            "title": title,
-            "description": description,
-            "completed": completed,
-            "due_date": due_date,
-        }
-        body = {name: value for name, value in body.items() if value is not UNSET}
+        body = body_of(title=title, description=description, completed=completed, due_date=due_date)
         url = "/api/tasks" if route == "main" else f"/api/{owner}/tasks"
         headers = {"Idempotency-Key": str(uuid.uuid4())} if keyed else {}
         response = self.request("POST", url, owner, json=body, headers=headers)
@@ -198,13 +196,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
         due_date: Any,
     ) -> None:
         user = self.users[actor]
-        body = {
-            "title": title,
-            "description": description,
-            "completed": completed,
-            "due_date": due_date,
-        }
-        body = {name: value for name, value in body.items() if value is not UNSET}
+        body = body_of(title=title, description=description, completed=completed, due_date=due_date)
         response = self.request("PUT", self.task_url(route, user, task_id), user, json=body)
         changes = {**body, "title": title.strip()}
         self.applied(user, task_id, response, changes)
@@ -221,13 +213,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
         self, task_id: str, actor: int, title: Any, description: Any, completed: Any, due_date: Any
     ) -> None:
         user = self.users[actor]
-        body = {
-            "title": title,
-            "description": description,
-            "completed": completed,
-            "due_date": due_date,
-        }
-        body = {name: value for name, value in body.items() if value is not UNSET}
+        body = body_of(title=title, description=description, completed=completed, due_date=due_date)
         response = self.request("PATCH", f"/api/tasks/{task_id}", user, json=body)
         changes = {**body, **({"title": title.strip()} if title is not UNSET else {})}
         self.applied(user, task_id, response, changes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.sql.engine import normalize_database_url, sync_database_url
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
-from tests.e2e.conftest import make_settings, token_for
-from tests.reliability.conftest import serve
+from tests.e2e.helpers import new_user
+from tests.http import app_client, make_settings, token_for
 
 SECRET_TITLE = f"Top secret title {uuid.uuid4().hex}"
 SECRET_DESCRIPTION = f"confidential notes {uuid.uuid4().hex}"
@@ -68,9 +66,9 @@ def assert_nothing_secret(text: str, token: str) -> None:
 async def test_each_request_logs_one_json_line_with_its_context(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     token = token_for(user)
-    async with serve(make_settings(database_url, log_format="json")) as client:
+    async with app_client(make_settings(database_url, log_format="json")) as client:
         responses = await traffic(client, user, token)
     output = capsys.readouterr()
     entries = log_lines(output.err + output.out)
@@ -103,27 +101,17 @@ async def test_each_request_logs_one_json_line_with_its_context(
     assert_nothing_secret(output.err + output.out, token)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def breakable_database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    if request.param == "sqlite":
-        with fresh_sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with fresh_postgres_database() as url:
-            yield url
-
-
 async def test_internal_errors_are_logged_with_the_request_id_but_no_task_contents(
-    breakable_database: str, capsys: pytest.CaptureFixture[str]
+    own_sql_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Database errors carry the statement and its parameters (the task's title, its
     description, the user id): the 500 is logged with its traceback and request id, but
     the parameters stay out."""
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     token = token_for(user)
     headers = {"Authorization": f"Bearer {token}"}
-    async with serve(make_settings(breakable_database, log_format="json")) as client:
-        engine = sa.create_engine(sync_database_url(normalize_database_url(breakable_database)))
+    async with app_client(make_settings(own_sql_database, log_format="json")) as client:
+        engine = sa.create_engine(sync_database_url(normalize_database_url(own_sql_database)))
         with engine.begin() as connection:
             if engine.dialect.name == "sqlite":
                 connection.execute(

@@ -19,9 +19,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.e2e.conftest import auth, make_settings
-from tests.e2e.helpers import assert_problem
-from tests.reliability.conftest import serve, through
+from tests.databases import through
+from tests.e2e.helpers import assert_problem, new_user
+from tests.http import app_client, auth, make_settings
+from tests.reliability.conftest import assert_lock_waits_end
 from tests.reliability.proxy import FaultProxy
 
 pytestmark = pytest.mark.postgres
@@ -55,7 +56,7 @@ async def client(database: str, proxy: FaultProxy) -> AsyncIterator[httpx.AsyncC
         db_connect_timeout=2,  # libpq's minimum
         db_pool_timeout=OPERATION_TIMEOUT,
     )
-    async with serve(settings) as http:
+    async with app_client(settings) as http:
         yield http
 
 
@@ -135,7 +136,7 @@ async def create(client: httpx.AsyncClient, user: str, title: str) -> str:
 async def test_database_down_gives_fast_503s_then_recovers(
     client: httpx.AsyncClient, proxy: FaultProxy, database: str
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     before = [await create(client, user, f"before {i}") for i in range(5)]
 
     await proxy.refuse()  # every open connection reset, nothing listening
@@ -154,7 +155,7 @@ async def test_database_down_gives_fast_503s_then_recovers(
 async def test_a_hung_database_gives_503s_within_the_time_limit_then_recovers(
     client: httpx.AsyncClient, proxy: FaultProxy, database: str
 ) -> None:
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     before = [await create(client, user, f"before {i}") for i in range(5)]
 
     # Pooled connections freeze mid-stream and new ones are accepted but never answered:
@@ -213,7 +214,7 @@ async def test_no_acknowledged_write_is_lost_across_outages(
     """Writers keep creating while the database goes away and comes back, twice. Every 201
     is in the database afterwards; every 503 is safe to retry with its Idempotency-Key
     (the create may or may not have landed: the retry tells, and never makes a second)."""
-    writer = Writer(client, f"user-{uuid.uuid4()}")
+    writer = Writer(client, new_user())
     writers = [asyncio.ensure_future(writer.run(number)) for number in range(4)]
     try:
         await asyncio.sleep(0.3)
@@ -269,7 +270,7 @@ async def test_a_statement_that_overruns_is_503_and_cancelled_on_the_server(
 ) -> None:
     """A write stuck behind a lock (or any slow statement) ends at the time limit, and the
     server stops running it: no piled-up backends, no late write."""
-    user = f"user-{uuid.uuid4()}"
+    user = new_user()
     task_id = await create(client, user, "locked")
     with psycopg.connect(database) as locker:
         locker.execute("SELECT * FROM tasks WHERE id = %s FOR UPDATE", (task_id,))
@@ -279,16 +280,7 @@ async def test_a_statement_that_overruns_is_503_and_cancelled_on_the_server(
         assert_unavailable(response, seconds)
         # The statement was cancelled on the server (psycopg's cancel request), not left
         # waiting for the lock.
-        deadline = time.monotonic() + 10
-        while True:
-            waiting = locker.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if waiting == (0,):
-                break
-            assert time.monotonic() < deadline, "the overrunning statement kept running"
-            await asyncio.sleep(0.1)
+        await assert_lock_waits_end(locker)
         locker.rollback()
 
     # The refused write never lands, and the task works normally again.

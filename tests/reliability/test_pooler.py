@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -19,9 +18,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.conftest import auth, make_settings
-from tests.e2e.helpers import assert_problem
-from tests.reliability.conftest import serve, through
+from tests.databases import through
+from tests.e2e.helpers import assert_problem, new_user
+from tests.http import app_client, auth, make_settings
+from tests.reliability.conftest import assert_lock_waits_end
 from tests.reliability.pgbouncer import PgBouncer, running_pgbouncer
 from tests.reliability.proxy import FaultProxy
 
@@ -80,7 +80,7 @@ async def workload(client: httpx.AsyncClient) -> tuple[list[httpx.Response], dic
                 )
             )
 
-    await asyncio.gather(*(one_user(f"user-{uuid.uuid4()}") for _ in range(USERS)))
+    await asyncio.gather(*(one_user(new_user()) for _ in range(USERS)))
     return responses, created
 
 
@@ -88,7 +88,7 @@ async def test_the_service_works_through_pgbouncer_with_prepared_statements_off(
     pooled_url: str, postgres_url: str, pgbouncer: PgBouncer
 ) -> None:
     settings = make_settings(pooled_url, db_prepared_statements=False)
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         responses, created = await workload(client)
         assert [r.text for r in responses if r.status_code >= 300] == []
         # Every user sees exactly their own tasks.
@@ -111,7 +111,7 @@ async def test_a_neon_style_pooler_host_turns_prepared_statements_off_by_itself(
     )
     settings = make_settings(url.render_as_string(hide_password=False))
     assert settings.db_prepared_statements is None
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         responses, _ = await workload(client)
         assert [r.text for r in responses if r.status_code >= 300] == []
 
@@ -122,7 +122,7 @@ async def test_with_prepared_statements_on_the_pooler_breaks_requests(pooled_url
     transaction on a server connection that never saw it). This is why the setting exists."""
     settings = make_settings(pooled_url, db_prepared_statements=True)
     failures: list[httpx.Response] = []
-    async with serve(settings) as client:
+    async with app_client(settings) as client:
         for _ in range(5):
             responses, _ = await workload(client)
             failures += [r for r in responses if r.status_code >= 500]
@@ -140,8 +140,8 @@ async def test_time_limits_hold_through_the_pooler(pooled_url: str, postgres_url
     cancellation reaches the server (PgBouncer forwards cancel requests), which a
     ``statement_timeout`` startup option could not do (PgBouncer refuses it)."""
     settings = make_settings(pooled_url, db_prepared_statements=False, db_operation_timeout=1.5)
-    async with serve(settings) as client:
-        user = f"user-{uuid.uuid4()}"
+    async with app_client(settings) as client:
+        user = new_user()
         created = await client.post("/api/tasks", json={"title": "locked"}, headers=auth(user))
         task_id = created.json()["id"]
         with psycopg.connect(postgres_url) as locker:
@@ -152,16 +152,7 @@ async def test_time_limits_hold_through_the_pooler(pooled_url: str, postgres_url
             )
             assert_problem(response, 503)
             assert time.perf_counter() - started < 3.0
-            deadline = time.monotonic() + 10
-            while True:
-                row = locker.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                ).fetchone()
-                if row == (0,):
-                    break
-                assert time.monotonic() < deadline, "the statement kept running on the server"
-                await asyncio.sleep(0.1)
+            await assert_lock_waits_end(locker)
             locker.rollback()
         response = await client.patch(
             f"/api/tasks/{task_id}", json={"title": "now"}, headers=auth(user)
@@ -197,8 +188,8 @@ async def test_database_behind_the_pooler_goes_away_and_comes_back(
         db_prepared_statements=False,
         db_operation_timeout=1.5,
     )
-    async with serve(settings) as client:
-        user = f"user-{uuid.uuid4()}"
+    async with app_client(settings) as client:
+        user = new_user()
         headers = auth(user)
         before = await client.post("/api/tasks", json={"title": "before"}, headers=headers)
         assert before.status_code == 201, before.text

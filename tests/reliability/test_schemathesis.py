@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.factory import create_app
-from tests.e2e.conftest import make_settings, token_for
+from tests.http import make_settings, token_for
 
 memory_container = build_container(make_settings("memory://", log_level="CRITICAL"))
 memory_app = create_app(memory_container)

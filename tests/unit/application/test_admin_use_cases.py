@@ -22,7 +22,7 @@ from application.use_cases.admin import (
 )
 from domain.errors import InvalidTaskField
 from domain.task import NewTask, Task, TaskRecord
-from tests.fakes import T0, FixedClock, SteppingClock
+from tests.fakes import T0, FixedClock, SteppingClock, fields_of
 
 ALICE = "alice"
 BOB = "bob"
@@ -70,20 +70,6 @@ def record_of(task: Task, **changes: object) -> TaskRecord:
         **changes,
     }
     return TaskRecord(**fields)  # type: ignore[arg-type]
-
-
-def state(task: Task) -> tuple[object, ...]:
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
 
 
 @pytest.fixture
@@ -157,7 +143,7 @@ async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> 
     ]
     assert await admin.import_.execute(ALICE, records) == 2
     first, second = sorted(admin.tasks_of(ALICE), key=lambda t: t.title)
-    assert state(first) == (
+    assert fields_of(first) == (
         records[0].id,
         ALICE,
         "Buy milk",
@@ -189,12 +175,12 @@ async def test_import_fills_created_at_from_updated_at_when_only_that_is_given(
 async def test_export_then_import_into_a_purged_user_restores_the_same_tasks(admin: Admin) -> None:
     await admin.add(ALICE, 5, description="d", due_date=date(2025, 3, 1))
     await admin.add(ALICE, 2, completed=True)
-    before = sorted((state(t) for t in await admin.exported(ALICE)), key=str)
+    before = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
     records = [record_of(task) for task in await admin.exported(ALICE)]
     await admin.purge.execute(ALICE)
     assert admin.tasks_of(ALICE) == []
     assert await admin.import_.execute(ALICE, records) == 7
-    after = sorted((state(t) for t in await admin.exported(ALICE)), key=str)
+    after = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
     assert after == before
 
 
@@ -308,7 +294,7 @@ async def test_an_id_of_another_users_task_is_refused(admin: Admin) -> None:
     assert (caught.value.index, caught.value.field) == (1, "id")
     assert "another user" in caught.value.message
     assert admin.tasks_of(ALICE) == []
-    assert [state(t) for t in admin.tasks_of(BOB)] == [state(bobs)]
+    assert [fields_of(t) for t in admin.tasks_of(BOB)] == [fields_of(bobs)]
 
 
 async def test_import_into_an_invalid_owner_is_refused(admin: Admin) -> None:

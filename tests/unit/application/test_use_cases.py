@@ -30,7 +30,7 @@ from application.use_cases import (
 )
 from domain.errors import InvalidTaskField
 from domain.task import NewTask, Task, TaskChanges
-from tests.fakes import T0, FixedClock, InterleavingUnitOfWork, SteppingClock
+from tests.fakes import T0, FixedClock, InterleavingUnitOfWork, SteppingClock, reference_order
 
 ALICE = "alice"
 BOB = "bob"
@@ -560,29 +560,6 @@ async def seed_varied(app: App, owner: str = ALICE) -> list[Task]:
     return tasks
 
 
-def expected_order(tasks: list[Task], query: TaskQuery) -> list[uuid.UUID]:
-    """A reference ordering written independently of the adapters."""
-
-    def value(task: Task) -> object:
-        return {
-            SortField.CREATED: task.created_at,
-            SortField.UPDATED: task.updated_at,
-            SortField.TITLE: task.title.casefold(),
-            SortField.DUE_DATE: task.due_date,
-        }[query.sort]
-
-    descending = query.direction is SortOrder.DESC
-    present = sorted(
-        (t for t in tasks if value(t) is not None),
-        key=lambda t: (value(t), t.id.bytes),
-        reverse=descending,
-    )
-    missing = sorted(
-        (t for t in tasks if value(t) is None), key=lambda t: t.id.bytes, reverse=descending
-    )
-    return [t.id for t in present + missing]
-
-
 ALL_SORTS = [(sort, order) for sort in SortField for order in (None, *SortOrder)]
 
 
@@ -597,7 +574,7 @@ async def test_pages_walk_every_task_once_in_order(
     walked = await app.list_all(ALICE, query)
     ids = [t.id for t in walked]
     assert len(ids) == len(set(ids)) == len(tasks)
-    assert ids == expected_order([t for t in fresh.values() if t is not None], query)
+    assert ids == reference_order([t for t in fresh.values() if t is not None], query)
 
 
 async def test_default_directions(app: App) -> None:

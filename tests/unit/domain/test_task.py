@@ -19,7 +19,7 @@ from domain.task import (
     Task,
     TaskChanges,
 )
-from tests.fakes import T0
+from tests.fakes import T0, fields_of
 
 OWNER = "user-1"
 
@@ -38,20 +38,6 @@ def make_task(**overrides: object) -> Task:
     fields: dict[str, object] = {"user_id": OWNER, "title": "Buy milk", "now": T0}
     fields.update(overrides)
     return Task.create(**fields)  # type: ignore[arg-type]
-
-
-def snapshot(task: Task) -> tuple[object, ...]:
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -108,10 +94,10 @@ def test_naive_now_is_refused() -> None:
 
 def test_naive_now_is_refused_when_editing() -> None:
     task = make_task()
-    before = snapshot(task)
+    before = fields_of(task)
     with pytest.raises(ValueError, match="timezone-aware"):
         task.apply(TaskChanges(title="New"), datetime(2025, 1, 1, 12, 0))
-    assert snapshot(task) == before
+    assert fields_of(task) == before
 
 
 def test_invalid_task_field_is_a_domain_error() -> None:
@@ -274,9 +260,9 @@ def test_user_id_is_the_providers_opaque_subject_kept_verbatim() -> None:
 
 def test_unset_changes_nothing() -> None:
     task = make_task(description="d", due_date=date(2025, 1, 1))
-    before = snapshot(task)
+    before = fields_of(task)
     assert task.apply(TaskChanges(), T0 + timedelta(hours=1)) is False
-    assert snapshot(task) == before
+    assert fields_of(task) == before
 
 
 def test_unset_is_a_falsy_singleton_distinct_from_none() -> None:
@@ -328,19 +314,19 @@ def test_multi_field_edit_bumps_version_exactly_once() -> None:
 
 def test_setting_the_values_already_there_is_a_no_op() -> None:
     task = make_task(title="Same", description="d", due_date=date(2025, 1, 1))
-    before = snapshot(task)
+    before = fields_of(task)
     changes = TaskChanges(
         title="  Same  ", description="d", completed=False, due_date=date(2025, 1, 1)
     )
     assert task.apply(changes, T0 + timedelta(days=1)) is False
-    assert snapshot(task) == before
+    assert fields_of(task) == before
 
 
 def test_clearing_what_is_already_empty_is_a_no_op() -> None:
     task = make_task()
-    before = snapshot(task)
+    before = fields_of(task)
     assert task.apply(TaskChanges(description=None, due_date=None), T0 + timedelta(1)) is False
-    assert snapshot(task) == before
+    assert fields_of(task) == before
 
 
 @pytest.mark.parametrize(
@@ -357,11 +343,11 @@ def test_a_bad_field_in_a_multi_field_edit_changes_nothing(
     changes: TaskChanges, field: str
 ) -> None:
     task = make_task(description="original", due_date=date(2025, 5, 5))
-    before = snapshot(task)
+    before = fields_of(task)
     with pytest.raises(InvalidTaskField) as error:
         task.apply(changes, T0 + timedelta(hours=1))
     assert error.value.field == field
-    assert snapshot(task) == before
+    assert fields_of(task) == before
 
 
 def test_updated_at_never_goes_backwards() -> None:
@@ -415,7 +401,7 @@ def test_a_task_never_equals_a_non_task() -> None:
     task = make_task()
     assert task != task.id
     assert task != str(task.id)
-    assert task != snapshot(task)
+    assert task != fields_of(task)
 
 
 # --- any sequence of edits -------------------------------------------------------------------
@@ -439,7 +425,7 @@ def test_version_counts_effective_changes(changes: list[TaskChanges], steps: lis
     now = T0
     for edit, step in zip(changes, steps, strict=False):
         now += timedelta(seconds=step)
-        before = snapshot(task)
+        before = fields_of(task)
         before_updated_at = task.updated_at
         expected_title = before[2] if edit.title is UNSET else str(edit.title).strip()
         expected = (
@@ -455,6 +441,6 @@ def test_version_counts_effective_changes(changes: list[TaskChanges], steps: lis
             effective += 1
             assert task.updated_at == max(now, before_updated_at)
         else:
-            assert snapshot(task) == before
+            assert fields_of(task) == before
         assert task.version == 1 + effective
     assert task.created_at == T0
