@@ -9,6 +9,12 @@ UV := .tools/bin/uv
 endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist); each test file runs whole in one of them.
+TEST_WORKERS ?= 2
+# Schemathesis does not spread its generated cases over xdist workers: it runs in a pytest
+# of its own, beside the others (they spend much of their time waiting on the database).
+SCHEMA_FUZZ := tests/reliability/test_schemathesis.py
+FUZZ_LOG := .pytest-schemathesis.log
 
 .PHONY: install run test lint format clean bench
 
@@ -25,7 +31,10 @@ run: install
 	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT)
 
 test: install
-	$(UV) run --no-sync pytest
+	@$(UV) run --no-sync pytest $(SCHEMA_FUZZ) > $(FUZZ_LOG) 2>&1 & fuzz=$$!; \
+	$(UV) run --no-sync pytest -n $(TEST_WORKERS) --dist loadfile --ignore=$(SCHEMA_FUZZ); \
+	status=$$?; wait $$fuzz; fuzz_status=$$?; cat $(FUZZ_LOG); rm -f $(FUZZ_LOG); \
+	test $$status -eq 0 -a $$fuzz_status -eq 0
 
 lint: install
 	$(UV) run --no-sync ruff check .
