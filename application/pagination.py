@@ -1,10 +1,13 @@
-"""Opaque page cursors: where the last page ended, for the same sort and order only."""
+"""Opaque page cursors: where the last page ended, for the same sort, order and filters
+only."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -22,6 +25,7 @@ def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
     payload = {
         "s": query.sort.value,
         "o": query.direction.value,
+        "f": filters_digest(query),
         "v": encoded_value,
         "i": str(position.task_id),
     }
@@ -30,19 +34,23 @@ def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
 
 
 def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
-    """Read a cursor made by ``encode_cursor`` for a query with the same sort and order.
+    """Read a cursor made by ``encode_cursor`` for a query with the same sort, order and
+    filters.
 
-    Anything else (garbage, a cursor of another sort) raises ``InvalidQuery``.
+    Anything else (garbage, a cursor of another sort or other filters) raises
+    ``InvalidQuery``.
     """
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw.decode("utf-8"))
-        if not isinstance(payload, dict) or set(payload) != {"s", "o", "v", "i"}:
+        if not isinstance(payload, dict) or set(payload) != {"s", "o", "f", "v", "i"}:
             raise ValueError("wrong shape")
         if payload["s"] != query.sort.value or payload["o"] != query.direction.value:
             raise ValueError("made for another sort or order")
+        if payload["f"] != filters_digest(query):
+            raise ValueError("made for other filters")
         task_id = uuid.UUID(str(payload["i"]))
         value = _parse_value(query.sort, payload["v"])
     except (
@@ -57,6 +65,16 @@ def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
     return TaskPosition(value=value, task_id=task_id)
 
 
+def filters_digest(query: TaskQuery) -> str:
+    """A short digest of the query's filters (not their values in clear)."""
+    canonical = json.dumps(query.filters(), ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.blake2s(canonical.encode("utf-8", "surrogatepass"), digest_size=9)
+    return base64.urlsafe_b64encode(digest.digest()).decode("ascii")
+
+
+_PRIORITY_KEY = re.compile(r"[0-3]\d{20}")
+
+
 def _parse_value(sort: SortField, value: object) -> SortValue:
     if sort is SortField.DUE_DATE:
         if value is None:
@@ -66,6 +84,10 @@ def _parse_value(sort: SortField, value: object) -> SortValue:
         return date.fromisoformat(value)
     if not isinstance(value, str):
         raise TypeError("value must be a string")
+    if sort is SortField.PRIORITY:
+        if not _PRIORITY_KEY.fullmatch(value):
+            raise ValueError("not a priority key")
+        return value
     if sort is SortField.TITLE:
         # Only a title some task could have: a stored title never holds NUL or a lone
         # surrogate, which the database drivers cannot even send.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from application.queries import TaskQuery
+from domain.fields import Priority
 from domain.task import Task
 
 
@@ -41,6 +42,27 @@ class TaskStats:
         return self.completed / self.tasks if self.tasks else None
 
 
+@dataclass(frozen=True)
+class TaskSummary:
+    """One owner's counts: all tasks, pending and completed; pending tasks overdue (due
+    before ``today``) and due today; pending tasks by priority."""
+
+    total: int
+    pending: int
+    completed: int
+    overdue: int
+    due_today: int
+    by_priority: Mapping[Priority, int]
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag as first seen (its oldest task's spelling) and how many tasks carry it."""
+
+    name: str
+    count: int
+
+
 class TaskRepository(Protocol):
     """Tasks of one store. Every call names the owner, so no query can forget the user."""
 
@@ -62,6 +84,26 @@ class TaskRepository(Protocol):
         self, owner: str, task_id: uuid.UUID, *, expected_version: int | None = None
     ) -> bool:
         """Delete the task (only at ``expected_version`` when given). Returns whether it was."""
+        ...
+
+    async def get_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> Sequence[Task]:
+        """The owner's tasks among ``task_ids`` (any order; the others' are missing)."""
+        ...
+
+    async def remove_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> int:
+        """Delete the owner's tasks among ``task_ids``. Returns how many there were."""
+        ...
+
+    async def remove_completed(self, owner: str) -> int:
+        """Delete the owner's completed tasks. Returns how many there were."""
+        ...
+
+    async def summary(self, owner: str, *, today: date) -> TaskSummary:
+        """The owner's counts, in one read."""
+        ...
+
+    async def tag_counts(self, owner: str) -> Sequence[TagCount]:
+        """The owner's tags, ordered by name ignoring case, each with its task count."""
         ...
 
     # Bulk operations of the admin CLI (import, seed, purge, stats).

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from application.errors import InvalidQuery
+from domain.fields import Priority, tag_key
 from domain.task import Task
 
 MAX_PAGE_SIZE = 200
@@ -26,6 +27,7 @@ class SortField(StrEnum):
     UPDATED = "updated"
     TITLE = "title"
     DUE_DATE = "due_date"
+    PRIORITY = "priority"
 
 
 class SortOrder(StrEnum):
@@ -38,6 +40,7 @@ DEFAULT_ORDER = {
     SortField.UPDATED: SortOrder.DESC,
     SortField.TITLE: SortOrder.ASC,
     SortField.DUE_DATE: SortOrder.ASC,
+    SortField.PRIORITY: SortOrder.DESC,
 }
 
 SortValue = datetime | date | str | None
@@ -54,7 +57,12 @@ class TaskPosition:
 @dataclass(frozen=True)
 class TaskQuery:
     """A list request. Titles sort case-insensitively; due dates sort with nulls last in both
-    orders; ties break on the id in the same direction, so the order is total."""
+    orders; priorities sort by rank, then by creation time; ties break on the id in the same
+    direction, so the order is total.
+
+    Filters combine: ``priorities`` (any of them), ``tags`` (all of them, ignoring case),
+    ``due_from``/``due_to`` (inclusive; tasks without a due date never match) and
+    ``remind_to`` (a reminder at or before it)."""
 
     status: StatusFilter = StatusFilter.ALL
     sort: SortField = SortField.CREATED
@@ -62,6 +70,11 @@ class TaskQuery:
     limit: int = DEFAULT_PAGE_SIZE
     search: str | None = None
     after: TaskPosition | None = None
+    priorities: frozenset[Priority] | None = None
+    tags: tuple[str, ...] = ()
+    due_from: date | None = None
+    due_to: date | None = None
+    remind_to: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -72,10 +85,30 @@ class TaskQuery:
             raise InvalidQuery("q", "must not contain NUL characters")
         if self.search is not None and not _encodable(self.search):
             raise InvalidQuery("q", "must not contain unpaired surrogates")
+        if self.due_from and self.due_to and self.due_from > self.due_to:
+            raise InvalidQuery("due_from", "must not be after due_to")
+        if self.remind_to is not None and self.remind_to.utcoffset() is None:
+            raise InvalidQuery("remind_to", "must be a date-time with an offset")
 
     @property
     def direction(self) -> SortOrder:
         return self.order or DEFAULT_ORDER[self.sort]
+
+    @property
+    def tag_keys(self) -> frozenset[str]:
+        return frozenset(tag_key(tag) for tag in self.tags)
+
+    def filters(self) -> tuple[object, ...]:
+        """Everything that decides which tasks are listed: a cursor is only good for these."""
+        return (
+            self.status.value,
+            self.search_term,
+            sorted(p.value for p in self.priorities) if self.priorities is not None else None,
+            sorted(self.tag_keys),
+            self.due_from and self.due_from.isoformat(),
+            self.due_to and self.due_to.isoformat(),
+            self.remind_to and self.remind_to.timestamp(),
+        )
 
     @property
     def search_term(self) -> str | None:
@@ -102,7 +135,17 @@ def sort_value(task: Task, sort: SortField) -> SortValue:
         return task.updated_at
     if sort is SortField.TITLE:
         return task.title
+    if sort is SortField.PRIORITY:
+        return priority_sort_key(task)
     return task.due_date
+
+
+def priority_sort_key(task: Task) -> str:
+    """The priority's rank, then the creation time in UTC as fixed-width digits: one string
+    that sorts by priority, and among equal priorities by age."""
+    c = task.created_at.astimezone(UTC)
+    moment = f"{c.year:04d}{c.month:02d}{c.day:02d}{c.hour:02d}{c.minute:02d}{c.second:02d}"
+    return f"{task.priority.rank}{moment}{c.microsecond:06d}"
 
 
 def position_of(task: Task, sort: SortField) -> TaskPosition:

@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.errors import InvalidTaskField
+from domain.fields import Priority
+from domain.recurrence import Frequency, Recurrence, RecurrenceRule
 from domain.task import Task, TaskRecord
 
 
@@ -31,10 +33,26 @@ def _document(task: Task) -> dict[str, Any]:
         "description": task.description,
         "completed": task.completed,
         "due_date": task.due_date,
+        "priority": task.priority.value,
+        "tags": list(task.tags),
+        "remind_at": task.remind_at,
+        "recurrence": _recurrence_document(task.recurrence),
         "user_id": task.user_id,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
+        "completed_at": task.completed_at,
+        "next_task_id": task.next_task_id,
         "version": task.version,
+    }
+
+
+def _recurrence_document(recurrence: Recurrence | None) -> dict[str, Any] | None:
+    if recurrence is None:
+        return None
+    return {
+        "frequency": recurrence.frequency.value,
+        "interval": recurrence.interval,
+        "starts_on": recurrence.starts_on,
     }
 
 
@@ -70,10 +88,16 @@ _EXPECTED = {
     "created_at": "must be an RFC 3339 timestamp with an offset (e.g. 2025-01-31T12:00:00Z)",
     "updated_at": "must be an RFC 3339 timestamp with an offset (e.g. 2025-01-31T12:00:00Z)",
     "version": "must be a positive integer",
+    "priority": "must be one of none, low, medium, high",
+    "tags": "must be an array of strings",
+    "remind_at": "must be an RFC 3339 timestamp with an offset, or null",
+    "recurrence": "must be null or an object with frequency, interval and starts_on",
+    "completed_at": "must be an RFC 3339 timestamp with an offset, or null",
+    "next_task_id": "must be a UUID string or null",
 }
 RECORD_FIELDS = frozenset(_EXPECTED)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
 
 def expected_value(field: str) -> str:
@@ -98,6 +122,12 @@ def read_task_record(data: Mapping[str, Any]) -> TaskRecord:
         due_date=_parsed(data, "due_date", _date),
         created_at=_parsed(data, "created_at", _timestamp),
         updated_at=_parsed(data, "updated_at", _timestamp),
+        priority=Priority(_checked(data, "priority", _is_priority, Priority.NONE.value)),
+        tags=tuple(_checked(data, "tags", _is_tag_list, ())),
+        remind_at=_parsed(data, "remind_at", _timestamp),
+        recurrence=_read_recurrence(data.get("recurrence")),
+        completed_at=_parsed(data, "completed_at", _timestamp),
+        next_task_id=_parsed(data, "next_task_id", _uuid),
     )
 
 
@@ -114,6 +144,8 @@ def read_task(data: Mapping[str, Any], *, owner: str) -> Task:
         created_at=created_at,
         updated_at=updated_at,
         version=record.version,
+        completed_at=record.completed_at,
+        next_task_id=record.next_task_id,
     )
 
 
@@ -138,6 +170,36 @@ def _parsed(data: Mapping[str, Any], name: str, parse: Callable[[str], Any]) -> 
         raise InvalidTaskField(name, _EXPECTED[name]) from error
 
 
+def _is_priority(value: object) -> bool:
+    return isinstance(value, str) and value in Priority.__members__.values()
+
+
+def _is_tag_list(value: object) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(tag, str) for tag in value)
+
+
+def _read_recurrence(value: object) -> RecurrenceRule | None:
+    """``{frequency, interval}`` (a rule to anchor at the due date) or, as kept,
+    ``{frequency, interval, starts_on}``."""
+    if value is None:
+        return None
+    wrong = InvalidTaskField("recurrence", _EXPECTED["recurrence"])
+    if not isinstance(value, Mapping) or not {"frequency", "interval"} <= set(value):
+        raise wrong
+    if not set(value) <= {"frequency", "interval", "starts_on"}:
+        raise wrong
+    frequency, interval = value["frequency"], value["interval"]
+    if frequency not in Frequency.__members__.values() or not isinstance(interval, int):
+        raise wrong
+    starts_on = value.get("starts_on")
+    if starts_on is None:
+        return RecurrenceRule(Frequency(frequency), interval)
+    try:
+        return Recurrence(Frequency(frequency), interval, _date(starts_on))
+    except (TypeError, ValueError) as error:
+        raise wrong from error
+
+
 def _is_version(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -153,6 +215,6 @@ def _date(value: str) -> date:
 
 
 def _timestamp(value: str) -> datetime:
-    if not _RFC3339.fullmatch(value):
+    if not RFC3339.fullmatch(value):
         raise ValueError(value)
     return datetime.fromisoformat(value.upper()).astimezone(UTC)

@@ -25,9 +25,13 @@ from adapters.sql.health import SqlHealthProbe
 from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.use_cases import (
+    BatchEditTasks,
+    ClearCompletedTasks,
     CreateTask,
     DeleteTask,
     GetTask,
+    GetTaskSummary,
+    ListTags,
     ListTasks,
     ToggleTaskCompletion,
     UpdateTask,
@@ -158,6 +162,10 @@ class Container(containers.DeclarativeContainer):
     update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock)
     toggle_task_completion = providers.Factory(ToggleTaskCompletion, uow=unit_of_work, clock=clock)
     delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
+    batch_edit_tasks = providers.Factory(BatchEditTasks, uow=unit_of_work, clock=clock)
+    clear_completed_tasks = providers.Factory(ClearCompletedTasks, uow=unit_of_work)
+    get_task_summary = providers.Factory(GetTaskSummary, uow=read_unit_of_work, clock=clock)
+    list_tags = providers.Factory(ListTags, uow=read_unit_of_work)
 
     # Admin CLI (todo-admin): bulk export/import, erasure, statistics, demo data.
     export_tasks = providers.Factory(ExportTasks, uow=read_unit_of_work)

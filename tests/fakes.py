@@ -101,9 +101,12 @@ def fields_of(task: Task) -> tuple[object, ...]:
 
 
 def reference_order(tasks: Iterable[Task], query: TaskQuery) -> list[uuid.UUID]:
-    """The ids of the tasks ``query`` selects (status, search), in its documented order:
-    computed independently of every adapter, as the tests' oracle. Ties are broken by id;
-    tasks without the sort value (no due date) come last in both directions."""
+    """The ids of the tasks ``query`` selects (status, search, priorities, tags, due range,
+    reminder), in its documented order: computed independently of every adapter, as the
+    tests' oracle. Ties are broken by id; tasks without the sort value (no due date) come
+    last in both directions; priorities sort by rank, then by creation time."""
+
+    ranks = {"none": 0, "low": 1, "medium": 2, "high": 3}
 
     def value(task: Task) -> object:
         return {
@@ -111,7 +114,22 @@ def reference_order(tasks: Iterable[Task], query: TaskQuery) -> list[uuid.UUID]:
             SortField.UPDATED: task.updated_at,
             SortField.TITLE: task.title.casefold(),
             SortField.DUE_DATE: task.due_date,
+            SortField.PRIORITY: (ranks[task.priority.value], task.created_at),
         }[query.sort]
+
+    def filters_match(task: Task) -> bool:
+        if query.priorities is not None and task.priority not in query.priorities:
+            return False
+        wanted = {tag.casefold() for tag in query.tags}
+        if not wanted <= {tag.casefold() for tag in task.tags}:
+            return False
+        due = task.due_date
+        if query.due_from is not None and (due is None or due < query.due_from):
+            return False
+        if query.due_to is not None and (due is None or due > query.due_to):
+            return False
+        reminder = task.remind_at
+        return query.remind_to is None or (reminder is not None and reminder <= query.remind_to)
 
     def matches(task: Task) -> bool:
         if query.status is StatusFilter.PENDING and task.completed:
@@ -123,7 +141,7 @@ def reference_order(tasks: Iterable[Task], query: TaskQuery) -> list[uuid.UUID]:
         term = query.search.casefold()
         return term in task.title.casefold() or term in (task.description or "").casefold()
 
-    chosen = [t for t in tasks if matches(t)]
+    chosen = [t for t in tasks if matches(t) and filters_match(t)]
     descending = query.direction is SortOrder.DESC
     present = sorted(
         (t for t in chosen if value(t) is not None),

@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters.ordering import search_key, title_sort_key
 from application.errors import DuplicateTaskId
-from application.ports import IdempotencyRecord, OwnerTaskCount, TaskStats
+from application.ports import IdempotencyRecord, OwnerTaskCount, TagCount, TaskStats, TaskSummary
 from application.queries import (
     SortField,
     SortOrder,
@@ -19,6 +19,7 @@ from application.queries import (
     TaskQuery,
     sort_value,
 )
+from domain.fields import Priority, tag_key
 from domain.task import Task
 
 _Key = tuple[str, uuid.UUID]
@@ -87,6 +88,43 @@ class InMemoryTaskRepository:
         self.staged[key] = None
         return True
 
+    async def get_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> Sequence[Task]:
+        found = (self._current((owner, task_id)) for task_id in set(task_ids))
+        return [copy.copy(task) for task in found if task is not None]
+
+    async def remove_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> int:
+        return sum([await self.remove(owner, task_id) for task_id in set(task_ids)])
+
+    async def remove_completed(self, owner: str) -> int:
+        done = [t.id for t in self._visible() if t.user_id == owner and t.completed]
+        return await self.remove_many(owner, done)
+
+    async def summary(self, owner: str, *, today: date) -> TaskSummary:
+        tasks = [task for task in self._visible() if task.user_id == owner]
+        pending = [task for task in tasks if not task.completed]
+        return TaskSummary(
+            total=len(tasks),
+            pending=len(pending),
+            completed=len(tasks) - len(pending),
+            overdue=sum(1 for t in pending if t.due_date is not None and t.due_date < today),
+            due_today=sum(1 for t in pending if t.due_date == today),
+            by_priority={p: sum(1 for t in pending if t.priority is p) for p in Priority},
+        )
+
+    async def tag_counts(self, owner: str) -> Sequence[TagCount]:
+        first_seen: dict[str, tuple[tuple[datetime, str], str]] = {}
+        counts: dict[str, int] = {}
+        for task in self._visible():
+            if task.user_id != owner:
+                continue
+            for tag in task.tags:
+                key = tag_key(tag)
+                counts[key] = counts.get(key, 0) + 1
+                age = (task.created_at, str(task.id))
+                if key not in first_seen or age < first_seen[key][0]:
+                    first_seen[key] = (age, tag)
+        return [TagCount(first_seen[key][1], counts[key]) for key in sorted(counts)]
+
     def _visible(self) -> Sequence[Task]:
         """Every task this transaction sees: committed state plus its own writes."""
         keys = set(self._store.tasks) | set(self.staged)
@@ -137,6 +175,17 @@ def _matches(task: Task, query: TaskQuery) -> bool:
     if query.status is StatusFilter.PENDING and task.completed:
         return False
     if query.status is StatusFilter.COMPLETED and not task.completed:
+        return False
+    if query.priorities is not None and task.priority not in query.priorities:
+        return False
+    if not query.tag_keys <= {tag_key(tag) for tag in task.tags}:
+        return False
+    due = task.due_date
+    if query.due_from is not None and (due is None or due < query.due_from):
+        return False
+    if query.due_to is not None and (due is None or due > query.due_to):
+        return False
+    if query.remind_to is not None and (task.remind_at is None or task.remind_at > query.remind_to):
         return False
     term = query.search_term
     if term is None:

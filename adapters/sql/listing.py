@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from adapters.ordering import search_key, title_sort_key
 from adapters.sql.mapping import TASK_COLUMNS, as_utc
-from adapters.sql.tables import SORT_COLUMNS, TASKS
+from adapters.sql.tables import SORT_COLUMNS, TASK_TAGS, TASKS
 from application.queries import SortField, SortOrder, StatusFilter, TaskQuery
 
 _LIKE_ESCAPE = "/"
@@ -47,6 +47,12 @@ class _Shape:
     status: StatusFilter
     searching: bool
     start: _Start
+    # Which of the optional filters are on (their values are parameters).
+    priorities: bool = False
+    tags: bool = False
+    due_from: bool = False
+    due_to: bool = False
+    remind_to: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,24 @@ def list_statements(owner: str, query: TaskQuery) -> list[PageStatement]:
         status=query.status,
         searching=query.search_term is not None,
         start=start,
+        priorities=query.priorities is not None,
+        tags=bool(query.tags),
+        due_from=query.due_from is not None,
+        due_to=query.due_to is not None,
+        remind_to=query.remind_to is not None,
     )
     parameters: dict[str, Any] = {"owner": owner, "limit": query.limit}
+    if query.priorities is not None:
+        parameters["priorities"] = sorted(p.rank for p in query.priorities)
+    if query.tags:
+        parameters["tag_keys"] = sorted(query.tag_keys)
+        parameters["tag_count"] = len(query.tag_keys)
+    if query.due_from is not None:
+        parameters["due_from"] = query.due_from
+    if query.due_to is not None:
+        parameters["due_to"] = query.due_to
+    if query.remind_to is not None:
+        parameters["remind_to"] = as_utc(query.remind_to)
     term = query.search_term
     if term is not None:
         parameters["pattern"] = f"%{_escape_like(search_key(term))}%"
@@ -110,7 +132,32 @@ def _filtered(shape: _Shape) -> sa.Select[Any]:
                 TASKS.c.description_key.like(pattern, escape=_LIKE_ESCAPE),
             )
         )
+    if shape.priorities:
+        statement = statement.where(
+            TASKS.c.priority.in_(sa.bindparam("priorities", expanding=True))
+        )
+    if shape.tags:
+        statement = statement.where(TASKS.c.id.in_(_WITH_ALL_TAGS))
+    if shape.due_from:
+        statement = statement.where(TASKS.c.due_date >= sa.bindparam("due_from"))
+    if shape.due_to:
+        statement = statement.where(TASKS.c.due_date <= sa.bindparam("due_to"))
+    if shape.remind_to:
+        statement = statement.where(TASKS.c.remind_at <= sa.bindparam("remind_to"))
     return statement
+
+
+# The owner's tasks that carry every tag asked for: found through the tag index
+# (user_id, name_key, …), each task once per matching tag.
+_WITH_ALL_TAGS = (
+    sa.select(TASK_TAGS.c.task_id)
+    .where(
+        TASK_TAGS.c.user_id == sa.bindparam("owner"),
+        TASK_TAGS.c.name_key.in_(sa.bindparam("tag_keys", expanding=True)),
+    )
+    .group_by(TASK_TAGS.c.task_id)
+    .having(sa.func.count() == sa.bindparam("tag_count", type_=sa.Integer()))
+)
 
 
 def _scan(shape: _Shape, column: sa.Column[Any], *, with_value_only: bool) -> sa.Select[Any]:

@@ -1,11 +1,12 @@
 """Task ⇄ row, derived from the aggregate: every field of ``Task`` is the ``tasks`` column of
-the same name, so a new field needs its column and nothing here."""
+the same name, so a new field needs its column and nothing here — unless its value is not
+one the driver stores as is (``_STORED``)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,9 @@ import sqlalchemy as sa
 
 from adapters.ordering import search_key, title_sort_key
 from adapters.sql.tables import TASKS
+from application.queries import priority_sort_key
+from domain.fields import PRIORITY_BY_RANK, tag_key
+from domain.recurrence import Frequency, Recurrence
 from domain.task import Task
 
 _UTC_ZONES = (UTC, ZoneInfo("Etc/UTC"), ZoneInfo("UTC"))
@@ -36,12 +40,43 @@ _TIMESTAMPS = tuple(
     for position, column in enumerate(TASK_COLUMNS)
     if isinstance(column.type, sa.DateTime)
 )
-# Columns that are no field of the task: case-folded copies for sorting and searching the
-# same way on every store.
+# Columns that are no field of the task: sort and search keys, the same on every store.
 _DERIVED: dict[str, Callable[[Task], object]] = {
     "title_key": lambda task: title_sort_key(task.title),
     "description_key": lambda task: search_key(task.description) if task.description else None,
+    "priority_key": priority_sort_key,
 }
+
+
+def _stored_recurrence(recurrence: Recurrence | None) -> dict[str, Any] | None:
+    if recurrence is None:
+        return None
+    return {
+        "frequency": recurrence.frequency.value,
+        "interval": recurrence.interval,
+        "starts_on": recurrence.starts_on.isoformat(),
+    }
+
+
+def _read_recurrence(stored: dict[str, Any] | None) -> Recurrence | None:
+    if stored is None:
+        return None
+    return Recurrence(
+        Frequency(stored["frequency"]), stored["interval"], date.fromisoformat(stored["starts_on"])
+    )
+
+
+# Fields stored in another form than the aggregate's: (to the column, back from it).
+_STORED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "priority": (lambda priority: priority.rank, PRIORITY_BY_RANK.__getitem__),
+    "tags": (list, tuple),
+    "recurrence": (_stored_recurrence, _read_recurrence),
+}
+_READ_BACK = tuple(
+    (position, _STORED[column.name][1])
+    for position, column in enumerate(TASK_COLUMNS)
+    if column.name in _STORED
+)
 # What an update may change: everything but the task's identity, owner and creation time.
 UPDATABLE_COLUMNS = tuple(
     column.name for column in TASKS.c if column.name not in ("id", "user_id", "created_at")
@@ -52,7 +87,10 @@ def row_values(task: Task) -> dict[str, Any]:
     """Every column's value for ``task``, by column name."""
     values: dict[str, Any] = {name: getattr(task, name) for name in _FIELDS}
     for _, name in _TIMESTAMPS:
-        values[name] = as_utc(values[name])
+        if values[name] is not None:
+            values[name] = as_utc(values[name])
+    for name, (store, _) in _STORED.items():
+        values[name] = store(values[name])
     for name, derive in _DERIVED.items():
         values[name] = derive(task)
     return values
@@ -62,5 +100,23 @@ def to_task(row: Sequence[Any]) -> Task:
     """From a result row of ``TASK_COLUMNS`` (by position: the hot path of lists)."""
     values = list(row)
     for position, _ in _TIMESTAMPS:
-        values[position] = as_utc(values[position])
+        if values[position] is not None:
+            values[position] = as_utc(values[position])
+    for position, read in _READ_BACK:
+        values[position] = read(values[position])
     return Task(*values)
+
+
+def tag_rows(task: Task) -> list[dict[str, Any]]:
+    """The ``task_tags`` rows of a task, in the table's column order."""
+    created_at = as_utc(task.created_at)
+    return [
+        {
+            "task_id": task.id,
+            "name_key": tag_key(tag),
+            "user_id": task.user_id,
+            "name": tag,
+            "created_at": created_at,
+        }
+        for tag in task.tags
+    ]

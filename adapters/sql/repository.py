@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -15,12 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.sql.deadline import OperationTimer
 from adapters.sql.errors import storage_errors
 from adapters.sql.listing import list_statements
-from adapters.sql.mapping import TASK_COLUMNS, UPDATABLE_COLUMNS, row_values, to_task
-from adapters.sql.tables import TASKS
+from adapters.sql.mapping import (
+    TASK_COLUMNS,
+    UPDATABLE_COLUMNS,
+    row_values,
+    tag_rows,
+    to_task,
+)
+from adapters.sql.tables import TASK_TAGS, TASKS
 from adapters.sql.transaction import Transaction
 from application.errors import DuplicateTaskId, StorageUnavailable
-from application.ports import OwnerTaskCount, TaskStats
+from application.ports import OwnerTaskCount, TagCount, TaskStats, TaskSummary
 from application.queries import TaskQuery
+from domain.fields import Priority
 from domain.task import Task
 
 # Statements are built once, with bound parameters: SQLAlchemy finds their compiled form
@@ -55,26 +64,125 @@ _LARGEST = (
     .order_by(_PER_OWNER.desc(), TASKS.c.user_id.asc())
     .limit(sa.bindparam("top", type_=sa.Integer()))
 )
-# ``COPY`` writes every column, in the table's order.
-_COPY = sql.SQL("COPY {} ({}) FROM STDIN").format(
-    sql.Identifier(TASKS.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in TASKS.c)
+_GET_MANY = sa.select(*TASK_COLUMNS).where(
+    TASKS.c.user_id == sa.bindparam("owner"),
+    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True)),
 )
+_DELETE_MANY = sa.delete(TASKS).where(
+    TASKS.c.user_id == sa.bindparam("owner"),
+    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True)),
+)
+_DELETE_COMPLETED = sa.delete(TASKS).where(
+    TASKS.c.user_id == sa.bindparam("owner"), TASKS.c.completed.is_(True)
+)
+_INSERT_TAGS = sa.insert(TASK_TAGS)
+_DELETE_TAGS = sa.delete(TASK_TAGS).where(TASK_TAGS.c.task_id == sa.bindparam("task_id"))
+
+
+def _count_where(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
+
+
+_PENDING = TASKS.c.completed.is_(False)
+_TODAY = sa.bindparam("today", type_=sa.Date())
+_SUMMARY = sa.select(
+    sa.func.count(),
+    _count_where(_PENDING),
+    _count_where(_PENDING, TASKS.c.due_date < _TODAY),
+    _count_where(_PENDING, TASKS.c.due_date == _TODAY),
+    *(_count_where(_PENDING, TASKS.c.priority == p.rank) for p in Priority),
+).where(TASKS.c.user_id == sa.bindparam("owner"))
+_FIRST_SEEN = TASK_TAGS.alias("first_seen")
+_TAG_COUNTS = (
+    sa.select(
+        sa.select(_FIRST_SEEN.c.name)
+        .where(
+            _FIRST_SEEN.c.user_id == TASK_TAGS.c.user_id,
+            _FIRST_SEEN.c.name_key == TASK_TAGS.c.name_key,
+        )
+        .order_by(_FIRST_SEEN.c.created_at, _FIRST_SEEN.c.task_id)
+        .limit(1)
+        .scalar_subquery(),
+        sa.func.count(),
+    )
+    .where(TASK_TAGS.c.user_id == sa.bindparam("owner"))
+    .group_by(TASK_TAGS.c.user_id, TASK_TAGS.c.name_key)
+    .order_by(TASK_TAGS.c.name_key)
+)
+
+
+# ``COPY`` writes every column, in the table's order.
+def _copy_into(table: sa.Table) -> sql.Composed:
+    columns = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.c)
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name), columns)
+
+
+_COPY_TASKS = _copy_into(TASKS)
+_COPY_TAGS = _copy_into(TASK_TAGS)
+# JSON columns go to COPY as JSON text.
+_JSON_COLUMNS = frozenset(c.name for c in TASKS.c if isinstance(c.type, sa.JSON))
 
 
 class SqlTaskRepository:
     def __init__(self, transaction: Transaction, timer: OperationTimer | None = None) -> None:
         self._transaction = transaction
         self._timer = timer or OperationTimer(None)
+        # The tags each task had when this unit of work read it: an update rewrites a
+        # task's tag rows only when its tags changed.
+        self._tags_read: dict[uuid.UUID, tuple[str, ...]] = {}
+
+    def _read(self, row: Sequence[Any]) -> Task:
+        task = to_task(row)
+        self._tags_read[task.id] = task.tags
+        return task
 
     @storage_errors
     async def add(self, task: Task) -> None:
         await self._transaction.execute(_INSERT, row_values(task))
+        await self._insert_tags([task])
+
+    async def _insert_tags(self, tasks: Sequence[Task]) -> None:
+        rows = [row for task in tasks for row in tag_rows(task)]
+        if rows:
+            await self._transaction.execute(_INSERT_TAGS, rows)
 
     @storage_errors
     async def get(self, owner: str, task_id: uuid.UUID) -> Task | None:
         result = await self._transaction.execute(_GET, {"owner": owner, "task_id": task_id})
         row = result.first()
-        return to_task(row) if row is not None else None
+        return self._read(row) if row is not None else None
+
+    @storage_errors
+    async def get_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> Sequence[Task]:
+        parameters = {"owner": owner, "task_ids": list(task_ids)}
+        return [self._read(row) for row in await self._transaction.execute(_GET_MANY, parameters)]
+
+    @storage_errors
+    async def remove_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> int:
+        parameters = {"owner": owner, "task_ids": list(task_ids)}
+        return (await self._transaction.execute(_DELETE_MANY, parameters)).rowcount
+
+    @storage_errors
+    async def remove_completed(self, owner: str) -> int:
+        return (await self._transaction.execute(_DELETE_COMPLETED, {"owner": owner})).rowcount
+
+    @storage_errors
+    async def summary(self, owner: str, *, today: date) -> TaskSummary:
+        row = (await self._transaction.execute(_SUMMARY, {"owner": owner, "today": today})).one()
+        total, pending, overdue, due_today, *by_rank = (int(value) for value in row)
+        return TaskSummary(
+            total=total,
+            pending=pending,
+            completed=total - pending,
+            overdue=overdue,
+            due_today=due_today,
+            by_priority=dict(zip(Priority, by_rank, strict=True)),
+        )
+
+    @storage_errors
+    async def tag_counts(self, owner: str) -> Sequence[TagCount]:
+        result = await self._transaction.execute(_TAG_COUNTS, {"owner": owner})
+        return [TagCount(name=name, count=int(count)) for name, count in result]
 
     @storage_errors
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
@@ -103,7 +211,13 @@ class SqlTaskRepository:
             "expected_version": expected_version,
         }
         result = await self._transaction.execute(_UPDATE, parameters)
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        if self._tags_read.get(task.id) != task.tags:
+            await self._transaction.execute(_DELETE_TAGS, {"task_id": task.id})
+            await self._insert_tags([task])
+            self._tags_read[task.id] = task.tags
+        return True
 
     @storage_errors
     async def remove(
@@ -133,6 +247,7 @@ class SqlTaskRepository:
             if _is_duplicate_key(error.orig):
                 raise DuplicateTaskId("a task with one of these ids already exists") from error
             raise
+        await self._insert_tags(tasks)
 
     @storage_errors
     async def owners_of(self, task_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, str]:
@@ -160,9 +275,14 @@ async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None
     raw = await connection.get_raw_connection()
     driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
     try:
-        async with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for task in tasks:
-                await copy.write_row(list(row_values(task).values()))
+        async with driver.cursor() as cursor:
+            async with cursor.copy(_COPY_TASKS) as copy:
+                for task in tasks:
+                    await copy.write_row(_copy_values(row_values(task)))
+            async with cursor.copy(_COPY_TAGS) as copy:
+                for task in tasks:
+                    for row in tag_rows(task):
+                        await copy.write_row(list(row.values()))
     except psycopg.errors.UniqueViolation as error:
         raise DuplicateTaskId("a task with one of these ids already exists") from error
     except psycopg.OperationalError as error:
@@ -171,8 +291,15 @@ async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None
         # The driver's own error, raised past SQLAlchemy: wrap it as SQLAlchemy would, so
         # callers see the same errors as from any other statement.
         raise sa_exc.DBAPIError.instance(
-            _COPY.as_string(driver), None, error, psycopg.Error
+            _COPY_TASKS.as_string(driver), None, error, psycopg.Error
         ) from error
+
+
+def _copy_values(values: dict[str, Any]) -> list[Any]:
+    return [
+        json.dumps(v) if name in _JSON_COLUMNS and v is not None else v
+        for name, v in values.items()
+    ]
 
 
 def _is_duplicate_key(error: BaseException | None) -> bool:

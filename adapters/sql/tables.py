@@ -31,6 +31,8 @@ class TaskRow(SQLModel, table=True):
         sa.Index("ix_tasks_user_updated", "user_id", "updated_at", "id"),
         sa.Index("ix_tasks_user_title", "user_id", "title_key", "id"),
         sa.Index("ix_tasks_user_due", "user_id", "due_date", "id"),
+        sa.Index("ix_tasks_user_priority", "user_id", "priority_key", "id"),
+        sa.Index("ix_tasks_user_remind", "user_id", "remind_at", "id"),
         sa.CheckConstraint("length(title) BETWEEN 1 AND 200", name="ck_tasks_title_length"),
         sa.CheckConstraint(
             "description IS NULL OR length(description) <= 1000",
@@ -38,6 +40,7 @@ class TaskRow(SQLModel, table=True):
         ),
         sa.CheckConstraint("length(user_id) BETWEEN 1 AND 255", name="ck_tasks_user_id_length"),
         sa.CheckConstraint("version >= 1", name="ck_tasks_version_positive"),
+        sa.CheckConstraint("priority BETWEEN 0 AND 3", name="ck_tasks_priority_rank"),
     )
 
     id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
@@ -51,11 +54,52 @@ class TaskRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
-    # Derived, case-folded copies for sorting and searching the same way on every store.
+    # The priority's rank: 0 (none) to 3 (high).
+    priority: int = Field(sa_column=sa.Column(sa.SmallInteger(), nullable=False))
+    # The tags as given (order and case), read with the task; task_tags indexes them.
+    tags: list[str] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    remind_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    # {"frequency", "interval", "starts_on"}, or NULL.
+    recurrence: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    next_task_id: uuid.UUID | None = Field(
+        default=None, sa_column=sa.Column(sa.Uuid(), nullable=True)
+    )
+    # Derived copies for sorting and searching the same way on every store: case-folded
+    # text, and the priority rank followed by the creation time (sort=priority, newest first
+    # among equals).
     title_key: str = Field(sa_column=sa.Column(SortKeyText, nullable=False))
     description_key: str | None = Field(
         default=None, sa_column=sa.Column(SortKeyText, nullable=True)
     )
+    priority_key: str = Field(sa_column=sa.Column(SortKeyText, nullable=False))
+
+
+class TaskTagRow(SQLModel, table=True):
+    """One tag of one task, kept beside the task's own list so that "tasks with all of these
+    tags" and the tag counts are index lookups, not a scan of the user's tasks."""
+
+    __tablename__ = "task_tags"
+    __table_args__ = (
+        sa.Index("ix_task_tags_user_tag", "user_id", "name_key", "created_at", "task_id"),
+    )
+
+    task_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid(), sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    name_key: str = Field(sa_column=sa.Column(SortKeyText, primary_key=True))
+    user_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    name: str = Field(sa_column=sa.Column(sa.String(50), nullable=False))
+    # The task's creation time: the tag's first-seen spelling is its oldest task's.
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
 class IdempotencyKeyRow(SQLModel, table=True):
@@ -78,6 +122,7 @@ class IdempotencyKeyRow(SQLModel, table=True):
 
 # The tables as SQLAlchemy Core sees them: what every statement is written against.
 TASKS = metadata.tables["tasks"]
+TASK_TAGS = metadata.tables["task_tags"]
 IDEMPOTENCY_KEYS = metadata.tables["idempotency_keys"]
 
 # The column each sort orders by (with the id as tie-breaker: the indexes above). A nullable
@@ -87,4 +132,5 @@ SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
     SortField.UPDATED: TASKS.c.updated_at,
     SortField.TITLE: TASKS.c.title_key,
     SortField.DUE_DATE: TASKS.c.due_date,
+    SortField.PRIORITY: TASKS.c.priority_key,
 }

@@ -1,5 +1,12 @@
 """Verb-noun use cases, one ``execute`` each."""
 
+from application.use_cases.batch import (
+    BatchAction,
+    BatchEditTasks,
+    BatchResult,
+    ClearCompletedTasks,
+)
+from application.use_cases.overview import GetTaskSummary, ListTags
 from application.use_cases.tasks import (
     CreateTask,
     DeleteTask,
@@ -11,9 +18,15 @@ from application.use_cases.tasks import (
 )
 
 __all__ = [
+    "BatchAction",
+    "BatchEditTasks",
+    "BatchResult",
+    "ClearCompletedTasks",
     "CreateTask",
     "DeleteTask",
     "GetTask",
+    "GetTaskSummary",
+    "ListTags",
     "ListTasks",
     "TaskPage",
     "ToggleTaskCompletion",

@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 
 from application.errors import (
@@ -19,7 +19,8 @@ from application.errors import (
 )
 from application.ports import Clock, IdempotencyRecord, UnitOfWork
 from application.queries import MAX_PAGE_SIZE, TaskPosition, TaskQuery, position_of
-from domain.task import NewTask, Task, TaskChanges
+from domain.recurrence import RecurrenceRule
+from domain.task import Edit, NewTask, Task, TaskChanges
 
 # An unconditional edit that loses a race re-reads and re-applies itself this many times.
 _WRITE_ATTEMPTS = 3
@@ -40,13 +41,29 @@ def fingerprint_of(new: NewTask) -> str:
     Stored with the key for 24 hours: a field added to ``NewTask`` must leave the fingerprint
     of a request that does not set it unchanged, or retries across a deploy would be refused.
     """
-    canonical = json.dumps(
-        list(new.values().values()),
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=date.isoformat,
+    values = list(new.values().items())
+    # The first four fields were all of a create when keys were first stored; later ones
+    # count only when they differ from their default.
+    canonical: list[object] = [value for _, value in values[:_FIRST_FIELDS]]
+    later = {name: value for name, value in values[_FIRST_FIELDS:] if value != _DEFAULTS[name]}
+    if later:
+        canonical.append(later)
+    text = json.dumps(
+        canonical, ensure_ascii=False, separators=(",", ":"), default=_fingerprint_value
     )
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_FIRST_FIELDS = 4
+_DEFAULTS = {field.name: field.default for field in fields(NewTask)}
+
+
+def _fingerprint_value(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, RecurrenceRule):
+        return [value.frequency.value, value.interval]
+    raise TypeError(f"{type(value).__name__} is not part of a new task")
 
 
 class CreateTask:
@@ -130,7 +147,7 @@ class ListTasks:
         return TaskPage(items=items, next_position=next_position)
 
 
-Edit = Callable[[Task, datetime], bool]
+EditTask = Callable[[Task, datetime], Edit]
 # The versions an ``If-Match`` accepts; ``None``: any version (no header, or ``*``).
 AcceptedVersions = frozenset[int] | None
 
@@ -145,7 +162,7 @@ async def _edit_task(
     clock: Clock,
     owner: str,
     task_id: uuid.UUID,
-    edit: Edit,
+    edit: EditTask,
     accepted: AcceptedVersions,
 ) -> Task:
     """Read, edit and conditionally write one task.
@@ -153,7 +170,9 @@ async def _edit_task(
     The write only lands if nobody wrote in between (a version check in the same statement).
     With ``accepted`` versions (``If-Match``) a lost race is the caller's conflict; without
     them the edit is re-applied to the fresh task, so no concurrent write is silently
-    overwritten.
+    overwritten. A completion that continues a series adds the next occurrence in the same
+    transaction, only once its own write has landed: of concurrent completers, the one
+    that wins creates it; the others re-read a completed task and create nothing.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -162,9 +181,12 @@ async def _edit_task(
                 raise TaskNotFound(task_id)
             _check_version(task, accepted)
             read_version = task.version
-            if not edit(task, clock.now()):
+            outcome = edit(task, clock.now())
+            if not outcome.changed:
                 return task
             if await uow.tasks.update(task, expected_version=read_version):
+                if outcome.next_occurrence is not None:
+                    await uow.tasks.add(outcome.next_occurrence)
                 await uow.commit()
                 return task
         if accepted is not None:
@@ -187,8 +209,8 @@ class UpdateTask:
         *,
         accepted_versions: AcceptedVersions = None,
     ) -> Task:
-        def edit(task: Task, now: datetime) -> bool:
-            return task.apply(changes, now)
+        def edit(task: Task, now: datetime) -> Edit:
+            return task.edit(changes, now)
 
         return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
 
@@ -203,9 +225,8 @@ class ToggleTaskCompletion:
     async def execute(
         self, owner: str, task_id: uuid.UUID, *, accepted_versions: AcceptedVersions = None
     ) -> Task:
-        def edit(task: Task, now: datetime) -> bool:
-            task.toggle_completed(now)
-            return True
+        def edit(task: Task, now: datetime) -> Edit:
+            return task.toggle_completed(now)
 
         return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
 

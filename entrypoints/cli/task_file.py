@@ -1,8 +1,9 @@
-"""The export file format, ``todo-api.tasks`` version 1 (see docs/cli.md).
+"""The export file format, ``todo-api.tasks`` version 2 (see docs/cli.md); version 1 files
+(from before priorities, tags, reminders and recurrence) are read too.
 
 One JSON document, written and read as a stream::
 
-    {"format":"todo-api.tasks","version":1,"user_id":"…","exported_at":"…Z","tasks":[
+    {"format":"todo-api.tasks","version":2,"user_id":"…","exported_at":"…Z","tasks":[
     <task record>,
     …
     ],"count":2}
@@ -33,11 +34,12 @@ from application.task_document import (
     task_record,
 )
 from domain.errors import InvalidTaskField
-from domain.task import Task, TaskRecord
+from domain.task import TAGS_MAX, Task, TaskRecord
 from entrypoints.presentation import dump_json
 
 FORMAT = "todo-api.tasks"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = frozenset({1, 2})
 
 _HEADER_FIELDS = frozenset({"format", "version", "user_id", "exported_at", "count"})
 _SCALARS = frozenset({"null", "boolean", "integer", "double", "number", "string"})
@@ -125,9 +127,9 @@ class TaskFileReader:
             raise TaskFileError(f"{name!r} must be a single value")
         if name == "format" and value != FORMAT:
             raise TaskFileError(f"not a {FORMAT} file ('format' is {value!r})")
-        if name == "version" and (kind == "boolean" or value != VERSION):
+        if name == "version" and (kind == "boolean" or value not in READABLE_VERSIONS):
             raise TaskFileError(
-                f"unsupported version {value!r} of {FORMAT} (this program reads {VERSION})"
+                f"unsupported version {value!r} of {FORMAT} (this program reads 1 and 2)"
             )
         if name in ("user_id", "exported_at") and not isinstance(value, str):
             raise TaskFileError(f"{name!r} must be a string")
@@ -156,8 +158,13 @@ class TaskFileReader:
             yield record
 
 
+# The record fields that hold an array of scalars or an object of scalars, and how many
+# items they may hold: more is refused while reading, before it takes any memory.
+_CONTAINERS = {"tags": ("start_array", TAGS_MAX), "recurrence": ("start_map", 3)}
+
+
 def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any]:
-    """The fields of one flat record, read up to its closing brace."""
+    """The fields of one record, read up to its closing brace."""
     fields: dict[str, Any] = {}
     for _prefix, event, value in events:
         if event == "end_map":
@@ -169,9 +176,32 @@ def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any
         if name in fields:
             raise InvalidRecord(index, name, "appears twice")
         _, kind, field_value = next(events)
-        if kind not in _SCALARS:
+        if name in _CONTAINERS and kind == _CONTAINERS[name][0]:
+            field_value = _container(index, name, kind, events)
+        elif kind not in _SCALARS:
             raise InvalidRecord(index, name, expected_value(name))
         fields[name] = field_value
+    raise TaskFileError("the file ends inside a record")
+
+
+def _container(
+    index: int, name: str, kind: str, events: Iterator[tuple[str, str, Any]]
+) -> list[Any] | dict[str, Any]:
+    """A record's array or object of scalars, read up to its end, at most a few items."""
+    limit = _CONTAINERS[name][1]
+    items: list[Any] = []
+    keys: list[str] = []
+    for _prefix, event, value in events:
+        if event in ("end_array", "end_map"):
+            return items if kind == "start_array" else dict(zip(keys, items, strict=True))
+        if event == "map_key":
+            keys.append(value)
+            continue
+        if event not in _SCALARS:
+            raise InvalidRecord(index, name, expected_value(name))
+        if len(items) >= limit:
+            raise InvalidRecord(index, name, f"must hold at most {limit} items")
+        items.append(value)
     raise TaskFileError("the file ends inside a record")
 
 

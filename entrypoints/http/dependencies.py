@@ -33,5 +33,11 @@ ToggleTaskCompletionUseCase = Annotated[
     use_cases.ToggleTaskCompletion, Depends(provided("toggle_task_completion"))
 ]
 DeleteTaskUseCase = Annotated[use_cases.DeleteTask, Depends(provided("delete_task"))]
+BatchEditTasksUseCase = Annotated[use_cases.BatchEditTasks, Depends(provided("batch_edit_tasks"))]
+ClearCompletedTasksUseCase = Annotated[
+    use_cases.ClearCompletedTasks, Depends(provided("clear_completed_tasks"))
+]
+GetTaskSummaryUseCase = Annotated[use_cases.GetTaskSummary, Depends(provided("get_task_summary"))]
+ListTagsUseCase = Annotated[use_cases.ListTags, Depends(provided("list_tags"))]
 Verifier = Annotated[TokenVerifier, Depends(provided("token_verifier"))]
 Probe = Annotated[HealthProbe, Depends(provided("health_probe"))]

@@ -21,7 +21,7 @@ from entrypoints.http.middleware import (
 )
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
-from entrypoints.http.routers import compat, health, tasks
+from entrypoints.http.routers import compat, health, overview, tasks
 from entrypoints.logs import configure_logging
 
 DESCRIPTION = """
@@ -57,6 +57,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Routes resolve their use cases on this container (entrypoints/http/dependencies.py).
     app.state.container = container
     app.include_router(health.router)
+    app.include_router(overview.router)
     app.include_router(tasks.router)
     app.include_router(compat.router)
     install_problem_handlers(app)

@@ -95,7 +95,8 @@ def _log_access(scope: Scope, status: int, seconds: float, request_id: str) -> N
     extra: dict[str, Any] = {
         "request_id": request_id,
         "method": scope.get("method"),
-        "route": getattr(route, "path", None) or "<unmatched>",
+        # The template without convertors ("{task_id}", not "{task_id:uuid}").
+        "route": getattr(route, "path_format", None) or "<unmatched>",
         "status": status,
         "latency_ms": round(seconds * 1000, 2),
         "user_id": scope.get("state", {}).get("user_id"),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -13,13 +14,24 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StrictStr,
     WithJsonSchema,
 )
 
-from application.task_document import ISO_DATE
-from domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, NewTask, TaskChanges
+from application.task_document import ISO_DATE, RFC3339
+from application.use_cases.batch import MAX_BATCH_SIZE, BatchAction
+from domain.recurrence import INTERVAL_MAX, Frequency, RecurrenceRule
+from domain.task import (
+    DESCRIPTION_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    TITLE_MAX_LENGTH,
+    NewTask,
+    Priority,
+    TaskChanges,
+)
 
 
 def _parse_due_date(value: Any) -> Any:
@@ -40,6 +52,22 @@ DueDate = Annotated[
     Field(json_schema_extra={"format": "date", "example": "2026-12-31"}),
 ]
 
+
+def _parse_date_time(value: Any) -> Any:
+    """Only RFC 3339 strings with an offset: no numbers, no local times."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset (e.g. 2026-12-24T09:00Z)")
+    return value
+
+
+DateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_parse_date_time),
+    Field(json_schema_extra={"example": "2026-12-24T09:00:00Z"}),
+]
+
 # The domain checks text (domain/text.py); these patterns publish the same rules in the
 # schema, so clients (and the fuzzer) know what is accepted. Whitespace is what Python's
 # str.strip() removes; control characters (Cc) are refused, except tab, CR and LF in a
@@ -49,6 +77,10 @@ _TITLE_EDGE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\
 _NO_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
 _TITLE_CORE = f"{_TITLE_EDGE}(?:{_NO_CONTROL}{{0,{TITLE_MAX_LENGTH - 2}}}{_TITLE_EDGE})?"
 TITLE_PATTERN = f"^[{_SPACE}]*{_TITLE_CORE}[{_SPACE}]*$"
+# A tag is a title without commas, of at most 50 characters.
+_TAG_EDGE = _TITLE_EDGE[:-1] + ",]"
+_TAG_CORE = f"{_TAG_EDGE}(?:{_NO_CONTROL[:-1]},]{{0,{TAG_MAX_LENGTH - 2}}}{_TAG_EDGE})?"
+TAG_PATTERN = f"^[{_SPACE}]*{_TAG_CORE}[{_SPACE}]*$"
 DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 Title = Annotated[
     StrictStr,
@@ -69,6 +101,23 @@ Description = Annotated[
 ]
 
 
+Tag = Annotated[
+    StrictStr,
+    Field(
+        max_length=TAG_MAX_LENGTH * 4,
+        description=f"1-{TAG_MAX_LENGTH} characters once trimmed; no control characters or commas",
+        json_schema_extra={"pattern": TAG_PATTERN},
+    ),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(
+        max_length=TAGS_MAX,
+        description=f"At most {TAGS_MAX}, unique ignoring case; kept in this order and case",
+        examples=[["home", "errands"]],
+    ),
+]
+
 # Written as RFC 3339 in UTC with "Z" (application/task_document.py); documented as a string.
 Timestamp = Annotated[AwareDatetime, WithJsonSchema({"type": "string"}, mode="serialization")]
 
@@ -78,14 +127,47 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TaskCreate(_Body):
+def _whole_number(value: Any) -> Any:
+    """JSON has numbers, not integers: ``3.0`` is the integer 3 (``3.5`` and ``"3"`` are not)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class RecurrenceIn(_Body):
+    """Repeat every ``interval`` days, weeks, months or years, counted from the due date
+    (which a recurring task needs)."""
+
+    frequency: Frequency
+    interval: Annotated[int, Strict(), Field(ge=1, le=INTERVAL_MAX), BeforeValidator(_whole_number)]
+
+    def rule(self) -> RecurrenceRule:
+        return RecurrenceRule(self.frequency, self.interval)
+
+
+class _TaskBody(_Body):
+    def _values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields as the domain takes them."""
+        values = {name: getattr(self, name) for name in names}
+        if isinstance(values.get("recurrence"), RecurrenceIn):
+            values["recurrence"] = values["recurrence"].rule()
+        if values.get("tags") is not None:
+            values["tags"] = tuple(values["tags"])
+        return values
+
+
+class TaskCreate(_TaskBody):
     title: Title
     description: Description | None = None
     completed: StrictBool = False
     due_date: DueDate | None = None
+    priority: Priority = Priority.NONE
+    tags: Tags = []
+    remind_at: DateTime | None = None
+    recurrence: RecurrenceIn | None = None
 
     def new_task(self) -> NewTask:
-        return NewTask(**self.model_dump())
+        return NewTask(**self._values(type(self).model_fields))
 
 
 def _not_null(value: Any) -> Any:
@@ -108,10 +190,10 @@ def without_null(schema: dict[str, Any]) -> None:
 NotNull = Field(json_schema_extra=without_null)
 
 
-class _Edit(_Body):
+class _Edit(_TaskBody):
     def changes(self) -> TaskChanges:
         """Only the fields the client sent: omitted ones keep their value."""
-        return TaskChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+        return TaskChanges(**self._values(self.model_fields_set))
 
 
 class TaskReplace(_Edit):
@@ -121,6 +203,10 @@ class TaskReplace(_Edit):
     description: Description | None = None
     completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
+    priority: Annotated[Priority | None, AfterValidator(_not_null), NotNull] = None
+    tags: Annotated[Tags | None, AfterValidator(_not_null), NotNull] = None
+    remind_at: DateTime | None = None
+    recurrence: RecurrenceIn | None = None
 
 
 class TaskPatch(_Edit):
@@ -130,6 +216,16 @@ class TaskPatch(_Edit):
     description: Description | None = None
     completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
     due_date: DueDate | None = None
+    priority: Annotated[Priority | None, AfterValidator(_not_null), NotNull] = None
+    tags: Annotated[Tags | None, AfterValidator(_not_null), NotNull] = None
+    remind_at: DateTime | None = None
+    recurrence: RecurrenceIn | None = None
+
+
+class RecurrenceOut(BaseModel):
+    frequency: Frequency
+    interval: int
+    starts_on: date = Field(description="The first date of the series (read-only)")
 
 
 class TaskOut(BaseModel):
@@ -138,9 +234,17 @@ class TaskOut(BaseModel):
     description: str | None
     completed: bool
     due_date: date | None
+    priority: Priority
+    tags: list[str]
+    remind_at: Timestamp | None
+    recurrence: RecurrenceOut | None
     user_id: str
     created_at: Timestamp
     updated_at: Timestamp
+    completed_at: Timestamp | None = Field(description="When it was completed (read-only)")
+    next_task_id: uuid.UUID | None = Field(
+        description="The occurrence completing it created (read-only)"
+    )
 
 
 class FieldError(BaseModel):
@@ -162,3 +266,49 @@ class Problem(BaseModel):
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
+
+
+class PriorityCounts(BaseModel):
+    none: int
+    low: int
+    medium: int
+    high: int
+
+
+class TaskSummaryOut(BaseModel):
+    """Counts of your tasks; overdue, due today and by priority count pending tasks."""
+
+    total: int
+    pending: int
+    completed: int
+    overdue: int
+    due_today: int
+    by_priority: PriorityCounts
+
+
+class TagOut(BaseModel):
+    name: str = Field(description="As first seen (on your oldest task carrying it)")
+    count: int = Field(description="How many of your tasks carry it")
+
+
+class BatchIn(_Body):
+    action: BatchAction
+    ids: Annotated[
+        list[uuid.UUID],
+        Field(
+            min_length=1,
+            max_length=MAX_BATCH_SIZE,
+            description=f"1-{MAX_BATCH_SIZE} distinct ids of your tasks",
+            json_schema_extra={"uniqueItems": True},
+        ),
+    ]
+
+
+class BatchOut(BaseModel):
+    tasks: list[TaskOut] = Field(description="The tasks the batch changed")
+    created: list[TaskOut] = Field(description="Next occurrences of completed recurring tasks")
+    deleted: list[uuid.UUID]
+
+
+class Cleared(BaseModel):
+    deleted: int

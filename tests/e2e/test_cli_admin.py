@@ -163,7 +163,7 @@ def test_export_writes_the_documented_format(db: str, user: str, tmp_path: Path)
     assert list(document) == ["format", "version", "user_id", "exported_at", "tasks", "count"]
     assert (document["format"], document["version"], document["user_id"]) == (
         "todo-api.tasks",
-        1,
+        2,
         user,
     )
     assert document["exported_at"].endswith("Z")
@@ -175,8 +175,14 @@ def test_export_writes_the_documented_format(db: str, user: str, tmp_path: Path)
         "description",
         "completed",
         "due_date",
+        "priority",
+        "tags",
+        "remind_at",
+        "recurrence",
         "created_at",
         "updated_at",
+        "completed_at",
+        "next_task_id",
         "version",
     }
     created = [task["created_at"] for task in document["tasks"]]
@@ -358,7 +364,7 @@ def test_a_truncated_export_imports_nothing(db: str, user: str, tmp_path: Path) 
         (b"this is not json", "not valid JSON"),
         (b"[]", "must be a JSON object"),
         (b'{"format": "something-else", "version": 1, "tasks": []}', "'format' is"),
-        (b'{"format": "todo-api.tasks", "version": 2, "tasks": []}', "unsupported version 2"),
+        (b'{"format": "todo-api.tasks", "version": 3, "tasks": []}', "unsupported version 3"),
         (b'{"version": 1, "tasks": []}', "'format' must come before 'tasks'"),
         (b'{"format": "todo-api.tasks", "version": 1}', "no 'tasks' array"),
         (b'{"format": "todo-api.tasks", "version": 1, "tasks": {}}', "must be an array"),

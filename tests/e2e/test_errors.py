@@ -185,8 +185,10 @@ async def test_an_unknown_route_is_a_404_problem(http_client: httpx.AsyncClient,
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("DELETE", "/api/tasks", {"GET", "POST"}),
-        ("PUT", "/api/tasks", {"GET", "POST"}),
+        ("PATCH", "/api/tasks", {"GET", "POST", "DELETE"}),
+        ("PUT", "/api/tasks", {"GET", "POST", "DELETE"}),
+        ("DELETE", "/api/someone/tasks", {"GET", "POST"}),
+        ("POST", "/api/tasks/summary", {"GET"}),
         ("POST", "/api/tasks/{id}", {"GET", "PUT", "PATCH", "DELETE"}),
         ("POST", "/healthz", {"GET"}),
     ],

@@ -29,6 +29,12 @@ TASK_FIELDS = {
     "description",
     "completed",
     "due_date",
+    "priority",
+    "tags",
+    "remind_at",
+    "recurrence",
+    "completed_at",
+    "next_task_id",
     "user_id",
     "created_at",
     "updated_at",
@@ -225,6 +231,7 @@ async def test_patch_changes_only_the_given_fields(client: httpx.AsyncClient) ->
         **task,
         "completed": True,
         "updated_at": completed.json()["updated_at"],
+        "completed_at": completed.json()["updated_at"],  # completed by this very change
     }
 
     cleared = await client.patch(url, json={"description": None}, headers=auth(user))
@@ -461,8 +468,13 @@ async def test_list_search_takes_percent_and_underscore_literally(
     [
         ("status", "done"),
         ("status", "ALL"),
-        ("sort", "priority"),
+        ("sort", "urgency"),
         ("sort", "created_at"),
+        ("priority", "urgent"),
+        ("priority", "high,,low"),
+        ("due_from", "2026-02-30"),
+        ("due_to", "tomorrow"),
+        ("remind_to", "2026-01-01T09:00:00"),
         ("order", "up"),
         ("order", "ascending"),
     ],

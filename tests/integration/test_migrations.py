@@ -95,6 +95,19 @@ def test_migrated_schema_has_the_per_user_indexes(migrated_database: URL) -> Non
         "ix_tasks_user_updated": ["user_id", "updated_at", "id"],
         "ix_tasks_user_title": ["user_id", "title_key", "id"],
         "ix_tasks_user_due": ["user_id", "due_date", "id"],
+        "ix_tasks_user_priority": ["user_id", "priority_key", "id"],
+        "ix_tasks_user_remind": ["user_id", "remind_at", "id"],
+    }
+    engine = sync_engine(migrated_database)
+    try:
+        tag_indexes = {
+            index["name"]: index["column_names"]
+            for index in sa.inspect(engine).get_indexes("task_tags")
+        }
+    finally:
+        engine.dispose()
+    assert tag_indexes == {
+        "ix_task_tags_user_tag": ["user_id", "name_key", "created_at", "task_id"]
     }
 
 
@@ -105,7 +118,7 @@ def test_sort_keys_use_code_point_collation_on_postgres(postgres_url: str) -> No
         columns = {c["name"]: c for c in sa.inspect(engine).get_columns("tasks")}
     finally:
         engine.dispose()
-    for name in ("title_key", "description_key"):
+    for name in ("title_key", "description_key", "priority_key"):
         assert getattr(columns[name]["type"], "collation", None) == "C"
 
 
@@ -123,6 +136,9 @@ def _row(**overrides: object) -> dict[str, object]:
         "version": 1,
         "title_key": "t",
         "description_key": None,
+        "priority": 0,
+        "tags": [],
+        "priority_key": "020250101000000000000",
     }
     row.update(overrides)
     return row
@@ -139,6 +155,11 @@ def _row(**overrides: object) -> dict[str, object]:
         {"title": None},
         {"completed": None},
         {"title_key": None},
+        {"priority": 4},
+        {"priority": -1},
+        {"priority": None},
+        {"tags": sa.null()},  # a JSON column's None is JSON null, not SQL NULL
+        {"priority_key": None},
     ],
 )
 def test_database_constraints_are_the_backstop(
@@ -273,3 +294,72 @@ def test_unsupported_database_url_is_a_value_error() -> None:
 )
 def test_uses_transaction_pooler(raw: str, pooled: bool) -> None:
     assert uses_transaction_pooler(normalize_database_url(raw)) is pooled
+
+
+async def test_upgrading_a_database_with_tasks_backfills_the_new_fields(
+    empty_database: URL,
+) -> None:
+    """Tasks stored before priorities, tags and recurrence existed come through revision
+    0003 as the service would have made them: priority none, no tags, a priority sort key
+    the service derives the same way, and completed tasks completed at their last change."""
+    from adapters.sql.engine import PoolSettings, create_engine
+    from adapters.sql.unit_of_work import SqlUnitOfWork
+    from application.queries import SortField, TaskQuery, priority_sort_key
+
+    upgrade(empty_database, "0002")
+    created = datetime(987, 6, 5, 4, 3, 2, 1000, tzinfo=UTC)  # a year of three digits
+    done_at = datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC)
+    old_columns = ("id", "user_id", "title", "description", "completed", "due_date")
+    rows = [
+        dict(zip(old_columns, (uuid.uuid4(), "u", "open", None, False, None), strict=True)),
+        dict(zip(old_columns, (uuid.uuid4(), "u", "done", "d", True, None), strict=True)),
+    ]
+    engine = sync_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for row in rows:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO tasks (id, user_id, title, description, completed,"
+                        " due_date, created_at, updated_at, version, title_key, description_key)"
+                        " VALUES (:id, :user_id, :title, :description, :completed, :due_date,"
+                        " :created_at, :updated_at, 1, :title_key, :description_key)"
+                    ).bindparams(
+                        sa.bindparam("id", type_=sa.Uuid()),
+                        sa.bindparam("created_at", type_=sa.DateTime(timezone=True)),
+                        sa.bindparam("updated_at", type_=sa.DateTime(timezone=True)),
+                    ),
+                    {
+                        **row,
+                        "created_at": created,
+                        "updated_at": done_at,
+                        "title_key": row["title"],
+                        "description_key": row["description"],
+                    },
+                )
+    finally:
+        engine.dispose()
+    upgrade(empty_database)
+    assert schema_differences(empty_database) == []
+
+    pool = create_engine(empty_database, PoolSettings())
+    try:
+        async with SqlUnitOfWork(pool) as uow:
+            tasks = await uow.tasks.list("u", TaskQuery(sort=SortField.PRIORITY))
+    finally:
+        await pool.dispose()
+    by_title = {task.title: task for task in tasks}
+    assert set(by_title) == {"open", "done"}
+    for task in tasks:
+        assert (task.priority.value, task.tags, task.recurrence) == ("none", (), None)
+        assert task.remind_at is None
+        assert task.next_task_id is None
+    assert by_title["open"].completed_at is None
+    assert by_title["done"].completed_at == done_at
+    engine = sync_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            keys = set(connection.execute(sa.text("SELECT priority_key FROM tasks")).scalars())
+    finally:
+        engine.dispose()
+    assert keys == {priority_sort_key(task) for task in tasks}

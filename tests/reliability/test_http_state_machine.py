@@ -127,6 +127,9 @@ class HttpTaskMachine(RuleBasedStateMachine):
             assert moment(body["updated_at"]) >= moment(before["updated_at"])
             self.versions[task_id] += 1
             after["updated_at"] = body["updated_at"]
+            if after["completed"] != before["completed"]:
+                # Completed by this change, or reopened.
+                after["completed_at"] = body["updated_at"] if after["completed"] else None
         self.model[owner][task_id] = after
         self.expect_task(response, owner)
 

@@ -53,7 +53,28 @@ def mixes_negative_parts(case: schemathesis.Case) -> bool:
     return any(component.mode.is_negative for component in meta.components.values())
 
 
+def follow_cross_field_rules(case: schemathesis.Case) -> None:
+    """Make a positive case obey the rules between values that a JSON Schema cannot state
+    (each is in the fields' descriptions, and tested on its own elsewhere): tags are unique
+    ignoring case, a recurring task has a due date, ``due_from`` is not after ``due_to``."""
+    body = case.body
+    if isinstance(body, dict):
+        if isinstance(body.get("tags"), list):
+            unique: dict[str, Any] = {}
+            for tag in body["tags"]:
+                unique.setdefault(tag.strip().casefold() if isinstance(tag, str) else tag, tag)
+            body["tags"] = list(unique.values())
+        if body.get("recurrence") is not None and body.get("due_date") is None:
+            body["due_date"] = "2026-12-31"
+    query = case.query or {}
+    due_from, due_to = query.get("due_from"), query.get("due_to")
+    if isinstance(due_from, str) and isinstance(due_to, str) and due_from > due_to:
+        query["due_from"], query["due_to"] = due_to, due_from
+
+
 def check(case: schemathesis.Case, **transport: Any) -> None:
+    if case.meta is not None and not case.meta.generation.mode.is_negative:
+        follow_cross_field_rules(case)
     if case.meta is not None and not case.meta.generation.mode.is_negative and case.query:
         # A cursor is issued by the server (in a Link header), never made up by a client:
         # no string the schema allows is a valid one unless the server gave it out. The

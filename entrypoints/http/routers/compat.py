@@ -28,7 +28,7 @@ router = APIRouter(
 
 
 @router.patch(
-    "/{task_id}/complete",
+    "/{task_id:uuid}/complete",
     summary="Toggle a task's completion",
     response_model=TaskOut,
     responses=documented_errors(400, 404, 409, 412, 422),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from application.errors import InvalidQuery
 from application.pagination import MAX_CURSOR_LENGTH, decode_cursor, encode_cursor
 from application.queries import (
     DEFAULT_ORDER,
@@ -26,8 +27,12 @@ from application.queries import (
 )
 from application.task_document import task_document
 from application.use_cases import UpdateTask
-from domain.task import TaskChanges
+from domain.errors import InvalidTaskField
+from domain.task import Priority, TaskChanges
+from domain.text import check_text
 from entrypoints.http.dependencies import (
+    BatchEditTasksUseCase,
+    ClearCompletedTasksUseCase,
     CreateTaskUseCase,
     DeleteTaskUseCase,
     GetTaskUseCase,
@@ -44,11 +49,25 @@ from entrypoints.http.preconditions import (
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.responses import JSON, task_response
 from entrypoints.http.routers import compat
-from entrypoints.http.schemas import TaskCreate, TaskOut, TaskPatch, TaskReplace
+from entrypoints.http.schemas import (
+    BatchIn,
+    BatchOut,
+    Cleared,
+    DateTime,
+    DueDate,
+    TaskCreate,
+    TaskOut,
+    TaskPatch,
+    TaskReplace,
+)
 from entrypoints.http.security import CurrentUser
 from entrypoints.http.strict import StrictRoute
 from entrypoints.presentation import dump_json
 
+# A comma-separated list of priorities or of at most 20 tags is far shorter than this.
+_LIST_PARAMETER_LENGTH = 1200
+_PRIORITY_NAMES = "|".join(Priority)
+_PRIORITY_LIST = f"^({_PRIORITY_NAMES})(,({_PRIORITY_NAMES}))*$"
 # What PUT and PATCH answer.
 _EDIT: dict[str, Any] = {
     "response_model": TaskOut,
@@ -81,14 +100,73 @@ async def list_query(
         str | None,
         Query(max_length=MAX_CURSOR_LENGTH, description="From the `Link: rel=next` header"),
     ] = None,
+    priority: Annotated[
+        str | None,
+        Query(
+            max_length=_LIST_PARAMETER_LENGTH,
+            description="Any of these priorities, comma-separated (e.g. `high,medium`)",
+            json_schema_extra={"pattern": _PRIORITY_LIST},
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        Query(
+            max_length=_LIST_PARAMETER_LENGTH,
+            description="Tasks carrying all of these tags (ignoring case), comma-separated",
+            json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
+        ),
+    ] = None,
+    due_from: Annotated[DueDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
+    due_to: Annotated[DueDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+    remind_to: Annotated[
+        DateTime | None, Query(description="A reminder at or before this date-time")
+    ] = None,
 ) -> TaskQuery:
-    query = TaskQuery(status=status, sort=sort, order=order, limit=limit, search=q)
+    query = TaskQuery(
+        status=status,
+        sort=sort,
+        order=order,
+        limit=limit,
+        search=q,
+        priorities=_priorities(priority),
+        tags=_tags(tag),
+        due_from=due_from,
+        due_to=due_to,
+        remind_to=remind_to,
+    )
     if cursor is None:
         return query
     return replace(query, after=decode_cursor(cursor, query))
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",")]
+
+
+def _priorities(value: str | None) -> frozenset[Priority] | None:
+    if value is None:
+        return None
+    names = _items(value)
+    unknown = [name for name in names if name not in Priority.__members__.values()]
+    if unknown:
+        raise InvalidQuery("priority", f"{unknown[0]!r} is not one of none, low, medium, high")
+    return frozenset(Priority(name) for name in names)
+
+
+def _tags(value: str | None) -> tuple[str, ...]:
+    """The tags asked for; blank items are ignored, and one asked twice counts once."""
+    if value is None:
+        return ()
+    tags = [tag for tag in _items(value) if tag]
+    for tag in tags:
+        try:
+            check_text("tag", tag, max_length=_LIST_PARAMETER_LENGTH, multiline=False)
+        except InvalidTaskField as error:
+            raise InvalidQuery("tag", error.message) from error
+    return tuple(tags)
 
 
 async def _update(
@@ -164,7 +242,7 @@ async def create_task(
 
 @on_both_shapes(
     "GET",
-    "/{task_id}",
+    "/{task_id:uuid}",
     summary="Get one task",
     response_model=TaskOut,
     responses=documented_errors(404, 422),
@@ -175,7 +253,7 @@ async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskU
 
 @on_both_shapes(
     "PUT",
-    "/{task_id}",
+    "/{task_id:uuid}",
     summary="Replace a task's editable fields",
     description="`title` is required; omitted fields keep their value; `null` clears.",
     **_EDIT,
@@ -192,7 +270,7 @@ async def replace_task(
 
 @on_both_shapes(
     "DELETE",
-    "/{task_id}",
+    "/{task_id:uuid}",
     summary="Delete a task",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -208,7 +286,7 @@ async def delete_task(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{task_id}", summary="Change some of a task's fields", **_EDIT)
+@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **_EDIT)
 async def patch_task(
     task_id: uuid.UUID,
     body: TaskPatch,
@@ -217,3 +295,38 @@ async def patch_task(
     if_match: IfMatch = None,
 ) -> Response:
     return await _update(use_case, identity.user_id, task_id, body.changes(), if_match)
+
+
+@router.post(
+    "/batch",
+    summary="Complete, reopen or delete several tasks at once",
+    description="All or nothing: if any id is not one of your tasks, nothing changes (404).",
+    response_model=BatchOut,
+    responses=documented_errors(400, 404, 409, 413, 422),
+)
+async def batch_tasks(
+    body: BatchIn, identity: CurrentUser, use_case: BatchEditTasksUseCase
+) -> Response:
+    result = await use_case.execute(identity.user_id, body.action, body.ids)
+    document = {
+        "tasks": [task_document(task) for task in result.tasks],
+        "created": [task_document(task) for task in result.created],
+        "deleted": result.deleted,
+    }
+    return Response(dump_json(document), media_type=JSON)
+
+
+@router.delete(
+    "",
+    summary="Clear completed tasks",
+    description='Only `status=completed` is accepted: there is no "delete everything".',
+    response_model=Cleared,
+    responses=documented_errors(422),
+)
+async def clear_completed(
+    status: Annotated[Literal["completed"], Query(description="Must be `completed`")],
+    identity: CurrentUser,
+    use_case: ClearCompletedTasksUseCase,
+) -> Response:
+    deleted = await use_case.execute(identity.user_id)
+    return Response(dump_json({"deleted": deleted}), media_type=JSON)

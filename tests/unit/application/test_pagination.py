@@ -13,16 +13,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from application.errors import InvalidQuery
-from application.pagination import decode_cursor, encode_cursor
+from application.pagination import decode_cursor, encode_cursor, filters_digest
 from application.queries import (
     SortField,
     SortOrder,
     SortValue,
+    StatusFilter,
     TaskPosition,
     TaskQuery,
     position_of,
 )
-from domain.task import Task, normalize_title
+from domain.task import Priority, Task, normalize_title
 
 TASK_ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 MOMENT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -31,6 +32,9 @@ ALL_QUERIES = [TaskQuery(sort=sort, order=order) for sort in SortField for order
 
 
 def raw_cursor(payload: Any) -> str:
+    """A hand-made cursor; a payload without filters ("f") is bound to no filters."""
+    if isinstance(payload, dict) and "f" not in payload and payload:
+        payload = {**payload, "f": filters_digest(TaskQuery())}
     raw = json.dumps(payload).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -45,6 +49,7 @@ def raw_cursor(payload: Any) -> str:
         (SortField.TITLE, 'École 🎉 "quoted" & ünïcode'),
         (SortField.DUE_DATE, date(2025, 12, 31)),
         (SortField.DUE_DATE, None),
+        (SortField.PRIORITY, "320250102030405678901"),
     ],
 )
 @pytest.mark.parametrize("order", [None, *SortOrder])
@@ -93,6 +98,7 @@ def test_a_cursor_only_fits_its_own_sort_and_order(
         SortField.UPDATED: MOMENT,
         SortField.TITLE: "title",
         SortField.DUE_DATE: date(2025, 1, 1),
+        SortField.PRIORITY: "020250101000000000000",
     }
     cursor = encode_cursor(made_for, TaskPosition(values[made_for.sort], TASK_ID))
     if (made_for.sort, made_for.direction) == (used_for.sort, used_for.direction):
@@ -103,6 +109,35 @@ def test_a_cursor_only_fits_its_own_sort_and_order(
         assert error.value.field == "cursor"
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"status": StatusFilter.PENDING},
+        {"search": "milk"},
+        {"priorities": frozenset({Priority.HIGH})},
+        {"tags": ("home",)},
+        {"due_from": date(2025, 1, 1)},
+        {"due_to": date(2025, 1, 1)},
+        {"remind_to": MOMENT},
+    ],
+)
+def test_a_cursor_only_fits_the_filters_it_was_made_for(other: dict[str, Any]) -> None:
+    plain = TaskQuery()
+    filtered = TaskQuery(**other)
+    for made_for, used_for in ((plain, filtered), (filtered, plain)):
+        cursor = encode_cursor(made_for, TaskPosition(MOMENT, TASK_ID))
+        assert decode_cursor(cursor, made_for).task_id == TASK_ID
+        with pytest.raises(InvalidQuery) as error:
+            decode_cursor(cursor, used_for)
+        assert error.value.field == "cursor"
+
+
+def test_tags_bind_a_cursor_ignoring_their_case_and_order() -> None:
+    made_for = TaskQuery(tags=("Home", "work"))
+    cursor = encode_cursor(made_for, TaskPosition(MOMENT, TASK_ID))
+    assert decode_cursor(cursor, TaskQuery(tags=("WORK", "home"))).task_id == TASK_ID
+
+
 def test_the_default_order_and_the_explicit_same_order_share_cursors() -> None:
     implicit = TaskQuery(sort=SortField.TITLE)
     explicit = TaskQuery(sort=SortField.TITLE, order=SortOrder.ASC)
@@ -110,7 +145,13 @@ def test_the_default_order_and_the_explicit_same_order_share_cursors() -> None:
     assert decode_cursor(cursor, explicit) == TaskPosition("x", TASK_ID)
 
 
-GOOD = {"s": "created", "o": "desc", "v": MOMENT.isoformat(), "i": str(TASK_ID)}
+GOOD = {
+    "s": "created",
+    "o": "desc",
+    "f": filters_digest(TaskQuery()),
+    "v": MOMENT.isoformat(),
+    "i": str(TASK_ID),
+}
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ def restore(**changes: object) -> Task:
         "version": 1,
         **changes,
     }
-    new = NewTask(**{field.name: fields.pop(field.name) for field in dataclasses.fields(NewTask)})
+    names = [field.name for field in dataclasses.fields(NewTask) if field.name in fields]
+    new = NewTask(**{name: fields.pop(name) for name in names})
     return Task.restore(new, **fields)  # type: ignore[arg-type]
 
 
