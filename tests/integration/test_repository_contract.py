@@ -10,18 +10,13 @@ import base64
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from adapters.memory import InMemoryTaskStore, InMemoryUnitOfWork
-from adapters.sql.engine import PoolSettings, create_engine, normalize_database_url
-from adapters.sql.unit_of_work import SqlUnitOfWork
 from application.errors import InvalidQuery
 from application.pagination import decode_cursor, encode_cursor
-from application.ports import UnitOfWork
 from application.queries import (
     SortField,
     SortOrder,
@@ -30,35 +25,9 @@ from application.queries import (
     TaskQuery,
     position_of,
 )
-from domain.task import Task, TaskChanges
+from domain.task import Priority, Task, TaskChanges
 from tests.fakes import T0, fields_of, reference_order
-
-UowFactory = Callable[[], UnitOfWork]
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
-async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UowFactory]:
-    if request.param == "memory":
-        store = InMemoryTaskStore()
-        yield lambda: InMemoryUnitOfWork(store)
-        return
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = create_engine(normalize_database_url(url), PoolSettings())
-    try:
-        yield lambda: SqlUnitOfWork(engine)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def owner() -> str:
-    return str(uuid.uuid4())
+from tests.integration.conftest import UowFactory
 
 
 def make(owner: str, title: str = "Task", **fields: object) -> Task:
@@ -427,7 +396,8 @@ async def test_any_accepted_search_runs_on_every_backend(
 
 
 def varied_tasks(owner: str, seed: int = 7) -> list[Task]:
-    """Adversarial data: tied timestamps, case-only title differences, null and tied dates."""
+    """Adversarial data: tied timestamps, case-only title differences, null and tied dates,
+    tied priorities, tags differing in case, reminders."""
     rng = random.Random(seed)
     titles = [
         "apple", "Apple", "APPLE", "banana", "Banana", "école", "École", "zebra", "Ärger",
@@ -445,6 +415,9 @@ def varied_tasks(owner: str, seed: int = 7) -> list[Task]:
             now=created,
             due_date=rng.choice(dues),
             completed=rng.random() < 0.4,
+            priority=rng.choice(list(Priority)),
+            tags=rng.choice(TAG_SETS),
+            remind_at=rng.choice([None, T0, T0 + timedelta(hours=1)]),
         )
         if rng.random() < 0.5:
             task.apply(
@@ -455,6 +428,7 @@ def varied_tasks(owner: str, seed: int = 7) -> list[Task]:
     return tasks
 
 
+TAG_SETS = [(), ("home",), ("Home", "work"), ("work",), ("errands", "WORK", "home")]
 ALL_SORTS = [(sort, order) for sort in SortField for order in SortOrder]
 
 
