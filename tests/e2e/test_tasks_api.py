@@ -475,6 +475,7 @@ async def test_list_search_takes_percent_and_underscore_literally(
         ("due_from", "2026-02-30"),
         ("due_to", "tomorrow"),
         ("remind_to", "2026-01-01T09:00:00"),
+        ("due_from", "2026-02-01&due_to=2026-01-01"),
         ("order", "up"),
         ("order", "ascending"),
     ],
