@@ -36,7 +36,7 @@ def _document(task: Task) -> dict[str, Any]:
         "priority": task.priority.value,
         "tags": list(task.tags),
         "remind_at": task.remind_at,
-        "recurrence": _recurrence_document(task.recurrence),
+        "recurrence": recurrence_document(task.recurrence),
         "user_id": task.user_id,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
@@ -46,7 +46,7 @@ def _document(task: Task) -> dict[str, Any]:
     }
 
 
-def _recurrence_document(recurrence: Recurrence | None) -> dict[str, Any] | None:
+def recurrence_document(recurrence: Recurrence | None) -> dict[str, Any] | None:
     if recurrence is None:
         return None
     return {
@@ -125,7 +125,7 @@ def read_task_record(data: Mapping[str, Any]) -> TaskRecord:
         priority=Priority(_checked(data, "priority", _is_priority, Priority.NONE.value)),
         tags=tuple(_checked(data, "tags", _is_tag_list, ())),
         remind_at=_parsed(data, "remind_at", _timestamp),
-        recurrence=_read_recurrence(data.get("recurrence")),
+        recurrence=read_recurrence(data.get("recurrence")),
         completed_at=_parsed(data, "completed_at", _timestamp),
         next_task_id=_parsed(data, "next_task_id", _uuid),
     )
@@ -178,7 +178,7 @@ def _is_tag_list(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(tag, str) for tag in value)
 
 
-def _read_recurrence(value: object) -> RecurrenceRule | None:
+def read_recurrence(value: object) -> RecurrenceRule | None:
     """``{frequency, interval}`` (a rule to anchor at the due date) or, as kept,
     ``{frequency, interval, starts_on}``."""
     if value is None:

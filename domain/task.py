@@ -251,16 +251,8 @@ class Task:
         )
         if new_values == self._editable():
             return False
-        (
-            self.title,
-            self.description,
-            self.completed,
-            self.due_date,
-            self.priority,
-            self.tags,
-            self.remind_at,
-            self.recurrence,
-        ) = new_values
+        for name, value in zip(_EDITABLE, new_values, strict=True):
+            setattr(self, name, value)
         if completed != (self.completed_at is not None):
             self.completed_at = now if completed else None
         self.updated_at = max(now, self.updated_at)
@@ -281,16 +273,7 @@ class Task:
         return self.edit(TaskChanges(completed=not self.completed), now)
 
     def _editable(self) -> tuple[object, ...]:
-        return (
-            self.title,
-            self.description,
-            self.completed,
-            self.due_date,
-            self.priority,
-            self.tags,
-            self.remind_at,
-            self.recurrence,
-        )
+        return tuple(getattr(self, name) for name in _EDITABLE)
 
     def _continue_series(self, now: datetime) -> Task | None:
         """The next occurrence: a pending copy due on the series' next date after this
@@ -325,6 +308,10 @@ class Task:
 
     def __hash__(self) -> int:
         return hash(self.id)
+
+
+# What an edit may change, in TaskChanges' order (``apply`` lists the new values so).
+_EDITABLE = tuple(field.name for field in fields(TaskChanges))
 
 
 def _given_or(value: Any, current: Any, normalize: Callable[[Any], Any]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import time
 import weakref
@@ -14,6 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from application.task_document import json_value
+
+
+def dump_json_column(value: Any) -> str:
+    """JSON columns hold task document values: dates written as the task codec writes them."""
+    return json.dumps(value, default=json_value)
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -99,6 +107,7 @@ def create_engine(url: URL, pool: PoolSettings, *, autocommit: bool = False) -> 
         connect_args["prepare_threshold"] = None
     engine = create_async_engine(
         url,
+        json_serializer=dump_json_column,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
@@ -182,7 +191,11 @@ def _shut_down(fd: int) -> None:
 def _create_sqlite_engine(url: URL, isolation: dict[str, Any]) -> AsyncEngine:
     ensure_sqlite_directory(url)
     engine = create_async_engine(
-        url, connect_args={"timeout": 5}, hide_parameters=True, **isolation
+        url,
+        connect_args={"timeout": 5},
+        hide_parameters=True,
+        json_serializer=dump_json_column,
+        **isolation,
     )
 
     @sa.event.listens_for(engine.sync_engine, "connect")

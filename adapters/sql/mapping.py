@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from adapters.ordering import search_key, title_sort_key
 from adapters.sql.tables import TASKS
 from application.queries import priority_sort_key
+from application.task_document import read_recurrence, recurrence_document
 from domain.fields import PRIORITY_BY_RANK, tag_key
-from domain.recurrence import Frequency, Recurrence
 from domain.task import Task
 
 _UTC_ZONES = (UTC, ZoneInfo("Etc/UTC"), ZoneInfo("UTC"))
@@ -48,29 +48,12 @@ _DERIVED: dict[str, Callable[[Task], object]] = {
 }
 
 
-def _stored_recurrence(recurrence: Recurrence | None) -> dict[str, Any] | None:
-    if recurrence is None:
-        return None
-    return {
-        "frequency": recurrence.frequency.value,
-        "interval": recurrence.interval,
-        "starts_on": recurrence.starts_on.isoformat(),
-    }
-
-
-def _read_recurrence(stored: dict[str, Any] | None) -> Recurrence | None:
-    if stored is None:
-        return None
-    return Recurrence(
-        Frequency(stored["frequency"]), stored["interval"], date.fromisoformat(stored["starts_on"])
-    )
-
-
 # Fields stored in another form than the aggregate's: (to the column, back from it).
 _STORED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "priority": (lambda priority: priority.rank, PRIORITY_BY_RANK.__getitem__),
     "tags": (list, tuple),
-    "recurrence": (_stored_recurrence, _read_recurrence),
+    # As in the task document; the engines write its dates as the codec does (json_value).
+    "recurrence": (recurrence_document, read_recurrence),
 }
 _READ_BACK = tuple(
     (position, _STORED[column.name][1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
@@ -15,6 +14,7 @@ from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.deadline import OperationTimer
+from adapters.sql.engine import dump_json_column
 from adapters.sql.errors import storage_errors
 from adapters.sql.listing import list_statements
 from adapters.sql.mapping import (
@@ -297,7 +297,7 @@ async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None
 
 def _copy_values(values: dict[str, Any]) -> list[Any]:
     return [
-        json.dumps(v) if name in _JSON_COLUMNS and v is not None else v
+        dump_json_column(v) if name in _JSON_COLUMNS and v is not None else v
         for name, v in values.items()
     ]
 

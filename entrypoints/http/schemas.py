@@ -196,19 +196,6 @@ class _Edit(_TaskBody):
         return TaskChanges(**self._values(self.model_fields_set))
 
 
-class TaskReplace(_Edit):
-    """PUT: ``title`` is required; omitted fields keep their value, ``null`` clears."""
-
-    title: Title
-    description: Description | None = None
-    completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
-    due_date: DueDate | None = None
-    priority: Annotated[Priority | None, AfterValidator(_not_null), NotNull] = None
-    tags: Annotated[Tags | None, AfterValidator(_not_null), NotNull] = None
-    remind_at: DateTime | None = None
-    recurrence: RecurrenceIn | None = None
-
-
 class TaskPatch(_Edit):
     """PATCH: any subset of the editable fields."""
 
@@ -220,6 +207,12 @@ class TaskPatch(_Edit):
     tags: Annotated[Tags | None, AfterValidator(_not_null), NotNull] = None
     remind_at: DateTime | None = None
     recurrence: RecurrenceIn | None = None
+
+
+class TaskReplace(TaskPatch):
+    """PUT: ``title`` is required; omitted fields keep their value, ``null`` clears."""
+
+    title: Title  # required here, optional in a PATCH
 
 
 class RecurrenceOut(BaseModel):
