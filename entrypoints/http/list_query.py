@@ -1,0 +1,125 @@
+"""The list query of ``GET /api/tasks``: filters, sort, search and page position, read
+from the query string into a ``TaskQuery`` (a dependency of the list routes)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from application.errors import InvalidQuery
+from application.pagination import MAX_CURSOR_LENGTH, decode_cursor
+from application.queries import (
+    DEFAULT_ORDER,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_LENGTH,
+    SortField,
+    SortOrder,
+    StatusFilter,
+    TaskQuery,
+)
+from domain.errors import InvalidTaskField
+from domain.task import Priority
+from domain.text import check_text
+from entrypoints.http.schemas import DateTime, DueDate
+
+# A comma-separated list of priorities or of at most 20 tags is far shorter than this.
+_LIST_PARAMETER_LENGTH = 1200
+_PRIORITY_NAMES = "|".join(Priority)
+_PRIORITY_LIST = f"^({_PRIORITY_NAMES})(,({_PRIORITY_NAMES}))*$"
+
+
+def _default_orders() -> str:
+    """Each order and the sorts it is the default of ("desc for created/updated, …")."""
+    sorts_by_order: dict[SortOrder, list[str]] = {}
+    for sort, order in DEFAULT_ORDER.items():
+        sorts_by_order.setdefault(order, []).append(sort.value)
+    return ", ".join(f"{order} for {'/'.join(sorts)}" for order, sorts in sorts_by_order.items())
+
+
+async def list_query(
+    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
+    sort: Annotated[SortField, Query()] = SortField.CREATED,
+    order: Annotated[SortOrder | None, Query(description=f"Default: {_default_orders()}")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH_LENGTH,
+            description="Case-insensitive text in title or description",
+            json_schema_extra={"pattern": "^[^\\x00]*$"},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="From the `Link: rel=next` header"),
+    ] = None,
+    priority: Annotated[
+        str | None,
+        Query(
+            max_length=_LIST_PARAMETER_LENGTH,
+            description="Any of these priorities, comma-separated (e.g. `high,medium`)",
+            json_schema_extra={"pattern": _PRIORITY_LIST},
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        Query(
+            max_length=_LIST_PARAMETER_LENGTH,
+            description="Tasks carrying all of these tags (ignoring case), comma-separated",
+            json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
+        ),
+    ] = None,
+    due_from: Annotated[DueDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
+    due_to: Annotated[DueDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
+    remind_to: Annotated[
+        DateTime | None, Query(description="A reminder at or before this date-time")
+    ] = None,
+) -> TaskQuery:
+    query = TaskQuery(
+        status=status,
+        sort=sort,
+        order=order,
+        limit=limit,
+        search=q,
+        priorities=_priorities(priority),
+        tags=_tags(tag),
+        due_from=due_from,
+        due_to=due_to,
+        remind_to=remind_to,
+    )
+    if cursor is None:
+        return query
+    return replace(query, after=decode_cursor(cursor, query))
+
+
+ListQuery = Annotated[TaskQuery, Depends(list_query)]
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",")]
+
+
+def _priorities(value: str | None) -> frozenset[Priority] | None:
+    if value is None:
+        return None
+    names = _items(value)
+    unknown = [name for name in names if name not in Priority.__members__.values()]
+    if unknown:
+        raise InvalidQuery("priority", f"{unknown[0]!r} is not one of none, low, medium, high")
+    return frozenset(Priority(name) for name in names)
+
+
+def _tags(value: str | None) -> tuple[str, ...]:
+    """The tags asked for; blank items are ignored, and one asked twice counts once."""
+    if value is None:
+        return ()
+    tags = [tag for tag in _items(value) if tag]
+    for tag in tags:
+        try:
+            check_text("tag", tag, max_length=_LIST_PARAMETER_LENGTH, multiline=False)
+        except InvalidTaskField as error:
+            raise InvalidQuery("tag", error.message) from error
+    return tuple(tags)
