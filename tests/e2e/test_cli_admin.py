@@ -516,6 +516,18 @@ def test_seed_adds_varied_demo_tasks(db: str, user: str) -> None:
     assert any(item["description"] for item in items)
     assert len({item["title"] for item in items}) > 50
     assert len({item["created_at"][:7] for item in items}) >= 3  # spread over months
+    # The new fields, as stored and listed: priorities, tags, reminders, recurrences.
+    assert {item["priority"] for item in items} == {"none", "low", "medium", "high"}
+    assert any(item["tags"] for item in items)
+    assert any(item["remind_at"] for item in items)
+    assert any(item["recurrence"] for item in items)
+    by_id = {item["id"]: item for item in items}
+    for item in items:
+        assert (item["completed_at"] is not None) == item["completed"]
+        if item["recurrence"] is not None:
+            assert item["recurrence"]["starts_on"] <= item["due_date"]
+        if item["next_task_id"] is not None:
+            assert by_id[item["next_task_id"]]["title"] == item["title"]
 
 
 # --- failures common to every command -------------------------------------------------------

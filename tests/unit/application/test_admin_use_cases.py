@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,7 +22,7 @@ from application.use_cases.admin import (
     SeedTasks,
 )
 from domain.errors import InvalidTaskField
-from domain.task import NewTask, Task, TaskRecord
+from domain.task import NewTask, Priority, Task, TaskRecord
 from tests.fakes import T0, FixedClock, SteppingClock, fields_of
 
 ALICE = "alice"
@@ -382,15 +383,33 @@ async def test_seed_adds_realistic_tasks_that_obey_every_rule() -> None:
     now = T0
     for task in tasks:
         # Re-checking through the aggregate: a seeded task is a task the domain accepts.
-        Task.restore(
-            NewTask(task.title, task.description, task.completed, task.due_date),
+        restored = Task.restore(
+            NewTask(
+                task.title,
+                task.description,
+                task.completed,
+                task.due_date,
+                task.priority,
+                task.tags,
+                task.remind_at,
+                task.recurrence,
+            ),
             task_id=task.id,
             user_id=task.user_id,
             created_at=task.created_at,
             updated_at=task.updated_at,
             version=task.version,
+            completed_at=task.completed_at,
+            next_task_id=task.next_task_id,
         )
+        assert restored.completed_at == task.completed_at
         assert now - HISTORY <= task.created_at <= task.updated_at <= now
+        if task.completed_at is not None:
+            assert task.created_at <= task.completed_at <= task.updated_at
+        assert len(task.tags) <= 3
+        if task.remind_at is not None:
+            assert task.due_date is not None
+            assert task.remind_at.date() <= task.due_date  # before the task is due
     # Varied: some done, some with due dates, some with descriptions, many titles.
     completed = sum(t.completed for t in tasks)
     assert 100 < completed < 300
@@ -400,6 +419,43 @@ async def test_seed_adds_realistic_tasks_that_obey_every_rule() -> None:
     assert any(t.version > 1 for t in tasks)
     spread = max(t.created_at for t in tasks) - min(t.created_at for t in tasks)
     assert spread > timedelta(days=90)
+    # Every priority, the default the most common; tags from a small vocabulary.
+    priorities = Counter(t.priority for t in tasks)
+    assert set(priorities) == set(Priority)
+    assert priorities.most_common(1)[0][0] is Priority.NONE
+    assert 5 <= len({tag for t in tasks for tag in t.tags}) <= 15
+    assert 150 < sum(bool(t.tags) for t in tasks) < 450
+    assert 50 < sum(t.remind_at is not None for t in tasks) < 200
+    assert 10 < sum(t.recurrence is not None for t in tasks) < 80
+
+
+async def test_seed_continues_the_series_of_completed_recurring_tasks() -> None:
+    admin = Admin()
+    await admin.seed.execute(ALICE, 500, seed=7)
+    by_id = {t.id: t for t in admin.tasks_of(ALICE)}
+    continued = [t for t in by_id.values() if t.next_task_id is not None]
+    assert continued
+    for task in continued:
+        assert task.completed
+        assert task.recurrence is not None
+        follow_up = by_id[task.next_task_id]  # in the seeded tasks, counted among them
+        assert (follow_up.title, follow_up.recurrence) == (task.title, task.recurrence)
+        assert follow_up.completed_at is None
+        assert follow_up.created_at == task.completed_at
+        assert follow_up.due_date is not None
+        assert task.due_date is not None
+        assert follow_up.due_date > task.due_date
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 17])
+async def test_seed_adds_exactly_count_tasks_and_cuts_no_series(count: int) -> None:
+    for seed in range(20):
+        admin = Admin()
+        assert await admin.seed.execute(ALICE, count, seed=seed) == count
+        tasks = admin.tasks_of(ALICE)
+        assert len(tasks) == count
+        ids = {t.id for t in tasks}
+        assert all(t.next_task_id in ids for t in tasks if t.next_task_id is not None)
 
 
 async def test_seed_with_the_same_seed_gives_the_same_content_under_new_ids() -> None:
@@ -410,7 +466,19 @@ async def test_seed_with_the_same_seed_gives_the_same_content_under_new_ids() ->
     def content(admin: Admin) -> list[tuple[object, ...]]:
         return sorted(
             (
-                (t.created_at, t.title, t.description, t.completed, t.due_date)
+                (
+                    t.created_at,
+                    t.title,
+                    t.description,
+                    t.completed,
+                    t.due_date,
+                    t.priority,
+                    t.tags,
+                    t.remind_at,
+                    t.recurrence,
+                    t.completed_at,
+                    t.next_task_id is None,
+                )
                 for t in admin.tasks_of(ALICE)
             ),
             key=str,
