@@ -130,28 +130,102 @@ def test_list_filters_by_status(db: str, user: str) -> None:
     assert {i["id"] for i in done} | {i["id"] for i in pending} == {i["id"] for i in everything}
 
 
+def columns(header: str, row: str) -> dict[str, str]:
+    """A table row's cells by column name, cut where the header's names start."""
+    names = header.split()
+    starts = [header.index(name) for name in names]
+    ends: list[int | None] = [*starts[1:], None]
+    return {name: row[a:b].strip() for name, a, b in zip(names, starts, ends, strict=True)}
+
+
 def test_list_shows_a_readable_table(db: str, user: str, tmp_path: Path) -> None:
     long_title = "A very long title " * 10
     file = write_export(
         tmp_path / "in.json",
         [
-            {"title": long_title.strip(), "completed": True, "due_date": "2025-03-01"},
-            {"title": "Short one"},
+            {
+                "title": long_title.strip(),
+                "completed": True,
+                "due_date": "2025-03-01",
+                "priority": "medium",
+                "tags": ["groceries", "weekend-shopping", "family", "errands"],
+            },
+            {"title": "Short one", "priority": "high", "tags": ["home", "Work"]},
+            {"title": "Plain"},
         ],
+        version=2,
     )
     ok(invoke("tasks", "import", "--user", user, str(file)))
     result = ok(invoke("tasks", "list", "--user", user))
-    header, *rows = result.stdout.splitlines()
-    assert header.split() == ["ID", "DONE", "DUE", "TITLE"]
-    assert len(rows) == 2
-    by_title = {row[56:]: row for row in rows}
-    assert by_title["Short one"][38:41] == "[ ]"
-    truncated = next(title for title in by_title if title.startswith("A very long"))
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == ["ID", "DONE", "PRIO", "DUE", "TAGS", "TITLE"]
+    rows = {row["TITLE"]: row for row in (columns(header, line) for line in lines)}
+    assert len(rows) == 3
+    short = rows["Short one"]
+    assert len(short.pop("ID")) == 36
+    assert short == {
+        "DONE": "[ ]",
+        "PRIO": "high",
+        "DUE": "-",
+        "TAGS": "home,Work",
+        "TITLE": "Short one",
+    }
+    assert (rows["Plain"]["PRIO"], rows["Plain"]["TAGS"]) == ("-", "-")
+    truncated = next(title for title in rows if title.startswith("A very long"))
     assert len(truncated) == 60
     assert truncated.endswith("…")
-    assert "[x]" in by_title[truncated]
-    assert "2025-03-01" in by_title[truncated]
-    assert "2 tasks" in result.stderr
+    long_row = rows[truncated]
+    assert (long_row["DONE"], long_row["PRIO"], long_row["DUE"]) == ("[x]", "medium", "2025-03-01")
+    assert long_row["TAGS"] == "groceries,weekend-shopp…"  # cut to its column
+    assert "3 tasks" in result.stderr
+
+
+FILTERED = [
+    {"title": "A", "priority": "high", "tags": ["Home", "errands"]},
+    {"title": "B", "priority": "medium", "tags": ["home"]},
+    {"title": "C", "priority": "low", "tags": ["work"], "completed": True},
+    {"title": "D"},
+    {"title": "E", "priority": "high", "tags": ["work", "HOME"], "completed": True},
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "titles"),
+    [
+        (["--priority", "high,medium"], "ABE"),
+        (["--priority", " HIGH "], "AE"),
+        (["--priority", "none"], "D"),
+        (["--priority", "low,low"], "C"),
+        (["--tag", "home"], "ABE"),
+        (["--tag", "HOME,Errands"], "A"),
+        (["--tag", "home,"], "ABE"),  # blank items are ignored, as by the HTTP API
+        (["--tag", ","], "ABCDE"),
+        (["--tag", "nobody"], ""),
+        (["--tag", "home", "--priority", "high", "--status", "pending"], "A"),
+        (["--tag", "work", "--priority", "low,medium"], "C"),
+    ],
+)
+def test_list_filters_by_priority_and_tags(
+    db: str, user: str, tmp_path: Path, options: list[str], titles: str
+) -> None:
+    ok(invoke("tasks", "import", "--user", user, str(write_export(tmp_path / "in.json", FILTERED))))
+    assert "".join(sorted(item["title"] for item in listed(user, *options))) == titles
+
+
+def test_list_filters_every_page(db: str, user: str) -> None:
+    seed(user, 450)
+    everything = listed(user)
+    not_high = listed(user, "--priority", "none,low,medium")
+    assert len(not_high) > 200  # more than one page of ListTasks
+    assert not_high == [item for item in everything if item["priority"] != "high"]
+    at_work = listed(user, "--tag", "WORK")
+    assert at_work
+    assert at_work == [item for item in everything if "work" in item["tags"]]
+    table = ok(invoke("tasks", "list", "--user", user, "--tag", "work", "--priority", "high"))
+    header, *lines = table.stdout.splitlines()
+    shown = [columns(header, line) for line in lines]
+    assert shown
+    assert all(row["PRIO"] == "high" and "work" in row["TAGS"].split(",") for row in shown)
 
 
 # --- tasks export / import ------------------------------------------------------------------
@@ -579,6 +653,17 @@ def test_a_bad_database_url_is_a_configuration_error(cli_env: pytest.MonkeyPatch
         (["tasks", "list"], "Missing option '--user'"),
         (["tasks", "list", "--user", ""], "must not be empty"),
         (["tasks", "list", "--user", "u", "--status", "done"], "'--status'"),
+        (
+            ["tasks", "list", "--user", "u", "--priority", "urgent"],
+            "Invalid value for '--priority': 'urgent' is not one of none, low, medium, high",
+        ),
+        (["tasks", "list", "--user", "u", "--priority", "high,"], "'' is not one of"),
+        (["tasks", "list", "--user", "u", "--priority", ""], "'' is not one of"),
+        (
+            ["tasks", "list", "--user", "u", "--tag", "home,a\x01b"],
+            "Invalid value for '--tag': 'a\\x01b': must not contain control characters",
+        ),
+        (["tasks", "list", "--user", "u", "--tag", "x" * 51], "at most 50 characters"),
         (["tasks", "export", "--user", "u"], "Missing option '--output'"),
         (["tasks", "import", "--user", "u"], "Missing argument"),
         (["tasks", "seed", "--user", "u", "--count", "0"], "'--count'"),
