@@ -279,10 +279,53 @@ def test_export_to_stdout(db: str, user: str) -> None:
     assert "exported 3 tasks" in result.stderr
 
 
+def weekly_series() -> list[dict[str, Any]]:
+    """Two occurrences of a weekly task, as a version-2 export holds them (every field): the
+    first completed, which made the second, and edited since (so ``completed_at`` is not
+    ``updated_at``). Fresh ids, so that tests sharing a database never clash."""
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    recurrence = {"frequency": "weekly", "interval": 1, "starts_on": "2025-02-24"}
+    return [
+        {
+            "id": first,
+            "title": "Water the plants",
+            "description": "Balcony first",
+            "completed": True,
+            "due_date": "2025-03-03",
+            "priority": "high",
+            "tags": ["home", "Weekend"],
+            "remind_at": "2025-03-02T18:00:00Z",
+            "recurrence": recurrence,
+            "created_at": "2025-02-20T10:00:00.123456Z",
+            "updated_at": "2025-03-04T09:15:00.654321Z",
+            "completed_at": "2025-03-03T19:30:00.250000Z",
+            "next_task_id": second,
+            "version": 3,
+        },
+        {
+            "id": second,
+            "title": "Water the plants",
+            "description": "Balcony first",
+            "completed": False,
+            "due_date": "2025-03-10",
+            "priority": "high",
+            "tags": ["home", "Weekend"],
+            "remind_at": "2025-03-09T18:00:00Z",
+            "recurrence": recurrence,
+            "created_at": "2025-03-03T19:30:00.250000Z",
+            "updated_at": "2025-03-03T19:30:00.250000Z",
+            "completed_at": None,
+            "next_task_id": None,
+            "version": 1,
+        },
+    ]
+
+
 def test_export_purge_import_gives_the_user_the_same_tasks(
     db: str, user: str, tmp_path: Path
 ) -> None:
     seed(user, 40)
+    series = weekly_series()
     special = write_export(
         tmp_path / "special.json",
         [
@@ -296,23 +339,92 @@ def test_export_purge_import_gives_the_user_the_same_tasks(
                 "version": 5,
             },
             {"title": "x" * 200, "description": "y" * 1000},
+            *series,
         ],
+        version=2,
     )
     ok(invoke("tasks", "import", "--user", user, str(special)))
     before = listed(user)
     export = tmp_path / "backup.json"
     exported = export_document(user, export)
+    # Every field of a version-2 record is imported and exported as it was written.
+    assert [task for task in exported["tasks"] if task["title"] == "Water the plants"] == series
 
     purged = ok(invoke("users", "purge", "--user", user, "--yes"))
-    assert "erased 42 tasks" in purged.stdout
+    assert "erased 44 tasks" in purged.stdout
     assert listed(user) == []
 
     imported = ok(invoke("tasks", "import", "--user", user, str(export)))
-    assert "imported 42 tasks" in imported.stdout
+    assert "imported 44 tasks" in imported.stdout
     after = listed(user)
-    assert after == before  # ids, titles, descriptions, completion, due dates, timestamps
+    assert after == before  # every field of the task documents
     again = export_document(user, tmp_path / "again.json")
     assert again["tasks"] == exported["tasks"]  # versions too
+
+
+def test_a_version_1_file_still_imports(db: str, user: str, tmp_path: Path) -> None:
+    """A file from before priorities, tags, reminders and recurrence: the new fields take
+    their defaults, and a completed task was completed when it was last updated."""
+    done, pending = str(uuid.uuid4()), str(uuid.uuid4())
+    v1_records = [
+        {
+            "id": done,
+            "title": "Book the car's MOT",
+            "description": "See the notes.",
+            "completed": True,
+            "due_date": "2026-06-10",
+            "created_at": "2026-05-30T18:24:19.835718Z",
+            "updated_at": "2026-11-21T23:46:52.027172Z",
+            "version": 2,
+        },
+        {
+            "id": pending,
+            "title": "Review the design mock-ups",
+            "description": None,
+            "completed": False,
+            "due_date": None,
+            "created_at": "2026-06-08T14:02:55.327351Z",
+            "updated_at": "2026-06-08T14:02:55.327351Z",
+            "version": 1,
+        },
+    ]
+    ok(
+        invoke(
+            "tasks", "import", "--user", user, str(write_export(tmp_path / "v1.json", v1_records))
+        )
+    )
+    exported = export_document(user, tmp_path / "v2.json")
+    assert exported["version"] == 2
+    defaults = {
+        "priority": "none",
+        "tags": [],
+        "remind_at": None,
+        "recurrence": None,
+        "next_task_id": None,
+    }
+    assert exported["tasks"] == [
+        {**v1_records[0], **defaults, "completed_at": v1_records[0]["updated_at"]},
+        {**v1_records[1], **defaults, "completed_at": None},
+    ]
+
+
+def test_import_with_new_ids_drops_the_links_to_next_occurrences(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    """Under new ids, ``next_task_id`` would name a task of the user the file came from."""
+    series = weekly_series()
+    ok(invoke("tasks", "import", "--user", user, str(write_export(tmp_path / "s.json", series))))
+    export = tmp_path / "out.json"
+    export_document(user, export)
+    other = f"{user}-copy"
+    ok(invoke("tasks", "import", "--user", other, "--new-ids", str(export)))
+    copies = export_document(other, tmp_path / "copies.json")["tasks"]
+    assert [task["next_task_id"] for task in copies] == [None, None]
+    assert {task["id"] for task in copies}.isdisjoint(task["id"] for task in series)
+    unlinked = [{**task, "id": None, "next_task_id": None} for task in series]
+    assert [{**task, "id": None} for task in copies] == unlinked  # the rest as it was
+    originals = export_document(user, tmp_path / "originals.json")["tasks"]
+    assert originals == series  # the user the file came from keeps the link
 
 
 def test_import_from_stdin(db: str, user: str, tmp_path: Path) -> None:
