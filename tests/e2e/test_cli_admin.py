@@ -496,6 +496,37 @@ BAD_RECORDS = [
         "tasks[2].updated_at",
         "before created_at",
     ),
+    ({"title": "t", "priority": "urgent"}, "tasks[2].priority", "one of none, low, medium, high"),
+    ({"title": "t", "tags": "home"}, "tasks[2].tags", "array of strings"),
+    ({"title": "t", "tags": ["home", 1]}, "tasks[2].tags", "array of strings"),
+    ({"title": "t", "tags": ["home", " HOME"]}, "tasks[2].tags", "appears twice"),
+    ({"title": "t", "tags": ["a,b"]}, "tasks[2].tags", "comma"),
+    ({"title": "t", "remind_at": "2025-03-01T09:00:00"}, "tasks[2].remind_at", "RFC 3339"),
+    ({"title": "t", "completed_at": "yesterday"}, "tasks[2].completed_at", "RFC 3339"),
+    ({"title": "t", "next_task_id": "next"}, "tasks[2].next_task_id", "UUID"),
+    (
+        {"title": "t", "recurrence": {"frequency": "weekly", "interval": 1}},
+        "tasks[2].recurrence",
+        "needs a due_date",
+    ),
+    (
+        {
+            "title": "t",
+            "due_date": "2025-03-03",
+            "recurrence": {"frequency": "hourly", "interval": 1},
+        },
+        "tasks[2].recurrence",
+        "must be null or an object",
+    ),
+    (
+        {
+            "title": "t",
+            "due_date": "2025-03-03",
+            "recurrence": {"frequency": "daily", "interval": 0},
+        },
+        "tasks[2].recurrence.interval",
+        "between 1 and 365",
+    ),
 ]
 
 
@@ -510,6 +541,70 @@ def test_one_bad_record_imports_nothing_and_names_the_record_and_field(
         invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
     )
     assert f"{where}: " in line
+    assert message in line
+    assert "nothing was imported" in line
+    assert listed(user) == []
+
+
+# Records whose arrays or objects are not what a task holds: the reader refuses them while
+# parsing, after a few items at most, so no record can make the import hold a large array.
+BAD_CONTAINERS = [
+    (
+        json.dumps({"title": "t", "tags": [f"tag {i}" for i in range(21)]}),
+        "tasks[2].tags: must hold at most 20 items",
+    ),
+    (
+        json.dumps({"title": "t", "tags": ["x"] * 200_000}),
+        "tasks[2].tags: must hold at most 20 items",
+    ),
+    ('{"title": "t", "tags": [["home"]]}', "tasks[2].tags: must be an array of strings"),
+    ('{"title": "t", "tags": ["home", {"name": "work"}]}', "tasks[2].tags: must be an array"),
+    ('{"title": "t", "tags": {"home": true}}', "tasks[2].tags: must be an array of strings"),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": [1]}}',
+        "tasks[2].recurrence: must be null or an object",
+    ),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": 1, "starts_on": "2025-03-03",'
+        ' "until": "2025-12-31"}}',
+        "tasks[2].recurrence: must hold at most 3 items",
+    ),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": 1, "interval": 2}}',
+        "tasks[2].recurrence.interval: appears twice",
+    ),
+    ('{"title": "t", "recurrence": ["weekly", 1]}', "tasks[2].recurrence: must be null or"),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    BAD_CONTAINERS,
+    ids=[
+        "21-tags",
+        "200k-tags",
+        "array-in-tags",
+        "object-in-tags",
+        "object-as-tags",
+        "array-in-recurrence",
+        "4-keys-in-recurrence",
+        "repeated-key-in-recurrence",
+        "array-as-recurrence",
+    ],
+)
+def test_a_record_with_a_wrong_array_or_object_imports_nothing(
+    db: str, user: str, tmp_path: Path, record: str, message: str
+) -> None:
+    good = [json.dumps({"title": f"good {i}", "tags": ["home"]}) for i in range(4)]
+    tasks = ",\n".join([*good[:2], record, *good[2:]])
+    file = tmp_path / "bad.json"
+    file.write_text(f'{{"format": "todo-api.tasks", "version": 2, "tasks": [{tasks}]}}')
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
+    )
     assert message in line
     assert "nothing was imported" in line
     assert listed(user) == []
