@@ -85,10 +85,10 @@ class ImportTasks(_BatchedWrite):
     fresh ids: then ``next_task_id`` is cleared, since it names an old id. A record whose id
     is already taken — by this owner (stored before, or earlier in the same input) or by
     another owner — is an error: an import never overwrites nor duplicates a task, so
-    importing the same export twice fails instead of doubling the tasks. Records are checked and inserted in
-    batches inside one unit of work; the first bad record raises ``InvalidRecord`` (its index
-    and field) and nothing is written. The records may be a lazy stream (a file being
-    parsed): an error it raises also rolls everything back.
+    importing the same export twice fails instead of doubling the tasks. Records are checked
+    and inserted in batches inside one unit of work; the first bad record raises
+    ``InvalidRecord`` (its index and field) and nothing is written. The records may be a lazy
+    stream (a file being parsed): an error it raises also rolls everything back.
     """
 
     batch_size = IMPORT_BATCH_SIZE

@@ -6,9 +6,10 @@ ever used look the same, so listing or exporting either gives an empty result (e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,6 +62,12 @@ def _tags(value: str) -> frozenset[str]:
     return tags
 
 
+def _list_option(name: str, parser: Callable[[str], object], help_text: str) -> Any:
+    """A filter that takes a comma-separated list, read by ``parser`` (which raises
+    ``typer.BadParameter``: a one-line usage error naming the option)."""
+    return typer.Option(name, parser=parser, metavar="LIST", help=help_text, show_default=False)
+
+
 @tasks_app.command("list")
 def list_tasks(
     user: UserOption,
@@ -69,22 +76,16 @@ def list_tasks(
     ] = StatusFilter.ALL,
     priorities: Annotated[
         frozenset[Priority] | None,
-        typer.Option(
+        _list_option(
             "--priority",
-            parser=_priorities,
-            metavar="LIST",
-            help=f"Tasks of any of these priorities, comma-separated ({_PRIORITY_NAMES})",
-            show_default=False,
+            _priorities,
+            f"Tasks of any of these priorities, comma-separated ({_PRIORITY_NAMES})",
         ),
     ] = None,
     tags: Annotated[
         frozenset[str] | None,
-        typer.Option(
-            "--tag",
-            parser=_tags,
-            metavar="LIST",
-            help="Tasks carrying all of these tags (ignoring case), comma-separated",
-            show_default=False,
+        _list_option(
+            "--tag", _tags, "Tasks carrying all of these tags (ignoring case), comma-separated"
         ),
     ] = None,
     as_json: Annotated[
