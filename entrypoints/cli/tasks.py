@@ -42,24 +42,24 @@ def _items(value: str) -> list[str]:
 def _priorities(value: str) -> frozenset[Priority]:
     """``--priority high,medium``: the list the HTTP API's ``priority=`` takes, in any case
     (like ``--status``)."""
-    names = [name.lower() for name in _items(value)]
+    names = _items(value)
     for name in names:
-        if name not in Priority.__members__.values():
+        if name.lower() not in Priority.__members__.values():
             raise typer.BadParameter(f"{name!r} is not one of {_PRIORITY_NAMES}")
-    return frozenset(Priority(name) for name in names)
+    return frozenset(Priority(name.lower()) for name in names)
 
 
 def _tags(value: str) -> frozenset[str]:
     """``--tag home,Work``: the tags a task must all carry (the query ignores their case).
     Blank items are ignored, as by the HTTP API's ``tag=``; a tag no task could carry (too
     long, a control character) is refused rather than silently matching nothing."""
-    tags = frozenset(tag for tag in _items(value) if tag)
+    tags = [tag for tag in _items(value) if tag]
     for tag in tags:
         try:
             check_text("--tag", tag, max_length=TAG_MAX_LENGTH, multiline=False)
         except InvalidTaskField as error:
             raise typer.BadParameter(f"{tag!r}: {error.message}") from error
-    return tags
+    return frozenset(tags)
 
 
 def _list_option(name: str, parser: Callable[[str], object], help_text: str) -> Any:

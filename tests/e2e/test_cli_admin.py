@@ -864,6 +864,7 @@ def test_a_bad_database_url_is_a_configuration_error(cli_env: pytest.MonkeyPatch
             ["tasks", "list", "--user", "u", "--priority", "urgent"],
             "Invalid value for '--priority': 'urgent' is not one of none, low, medium, high",
         ),
+        (["tasks", "list", "--user", "u", "--priority", "high,Urgent"], "'Urgent' is not one"),
         (["tasks", "list", "--user", "u", "--priority", "high,"], "'' is not one of"),
         (["tasks", "list", "--user", "u", "--priority", ""], "'' is not one of"),
         (
