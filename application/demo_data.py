@@ -38,7 +38,7 @@ RECURRENCES = (
     RecurrenceRule(Frequency.DAILY, 1),
     RecurrenceRule(Frequency.MONTHLY, 1),
 )
-# Reminders go off in the morning or the evening before.
+# Reminders go off at a usual hour: in the morning, or in the evening.
 REMINDER_HOURS = (8, 9, 18)
 
 _ACTIONS = {
