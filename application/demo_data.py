@@ -1,16 +1,20 @@
 """Realistic demo tasks for trying the API and for benchmarks (``todo-admin tasks seed``).
 
-Every task is made by the aggregate (``Task.create`` then ``apply``), so the demo data obeys
-the same rules as real data. The content comes from a ``random.Random`` (reproducible with a
-seed); ids come from ``Task.create`` (random UUIDs), so seeding twice never clashes.
+Every task is made by the aggregate (``Task.create`` then ``Task.edit``), so the demo data
+obeys the same rules as real data: completing a task sets its ``completed_at``, and
+completing a recurring one makes its next occurrence. The content comes from a
+``random.Random`` (reproducible with a seed); ids come from ``Task.create`` (random UUIDs),
+so seeding twice never clashes.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from domain.fields import Priority
+from domain.recurrence import Frequency, RecurrenceRule
 from domain.task import Task, TaskChanges
 
 # How far back creation dates go, and the share of tasks with each trait.
@@ -19,6 +23,23 @@ COMPLETED_SHARE = 0.4
 DUE_DATE_SHARE = 0.6
 DESCRIPTION_SHARE = 0.55
 EDITED_SHARE = 0.3
+# Of the tasks with a due date: those with a reminder, and those that repeat.
+REMINDER_SHARE = 0.4
+RECURRING_SHARE = 0.1
+# Most tasks keep the default priority; few are urgent.
+PRIORITY_WEIGHTS = {Priority.NONE: 45, Priority.LOW: 20, Priority.MEDIUM: 22, Priority.HIGH: 13}
+# How many tags a task has (0 to 3), by weight.
+TAG_COUNT_WEIGHTS = (35, 35, 20, 10)
+# Mostly weekly, as chores are.
+RECURRENCES = (
+    RecurrenceRule(Frequency.WEEKLY, 1),
+    RecurrenceRule(Frequency.WEEKLY, 1),
+    RecurrenceRule(Frequency.WEEKLY, 2),
+    RecurrenceRule(Frequency.DAILY, 1),
+    RecurrenceRule(Frequency.MONTHLY, 1),
+)
+# Reminders go off at a usual hour: in the morning, or in the evening.
+REMINDER_HOURS = (8, 9, 18)
 
 _ACTIONS = {
     "Buy": [
@@ -130,10 +151,28 @@ _DESCRIPTIONS = [
 ]
 
 
-def _title(rng: random.Random) -> str:
+# The tags a task of each action may carry (a small vocabulary, all distinct ignoring case).
+_TAGS = {
+    "Buy": ("shopping", "errands", "home"),
+    "Call": ("family", "health", "home"),
+    "Email": ("work", "admin"),
+    "Review": ("work", "finance"),
+    "Write": ("work", "family"),
+    "Fix": ("home", "work", "weekend"),
+    "Plan": ("travel", "family", "work", "weekend"),
+    "Book": ("travel", "health", "errands"),
+    "Pay": ("finance", "home", "admin"),
+    "Clean": ("home", "weekend"),
+    "Read": ("work", "learning"),
+    "Prepare": ("work", "finance", "travel"),
+}
+
+
+def _title(rng: random.Random) -> tuple[str, str]:
+    """A title, and the action it starts with (which says what tags fit it)."""
     action = rng.choice(list(_ACTIONS))
     target = rng.choice(_ACTIONS[action]).format(n=rng.randint(2, 999), q=rng.randint(1, 4))
-    return f"{action} {target}"
+    return f"{action} {target}", action
 
 
 def _description(rng: random.Random) -> str | None:
@@ -142,29 +181,68 @@ def _description(rng: random.Random) -> str | None:
     return " ".join(rng.sample(_DESCRIPTIONS, rng.randint(1, 3)))
 
 
-def demo_task(owner: str, now: datetime, rng: random.Random) -> Task:
+def _priority(rng: random.Random) -> Priority:
+    return rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))[0]
+
+
+def _tags(rng: random.Random, action: str) -> tuple[str, ...]:
+    pool = _TAGS[action]
+    count = rng.choices(range(len(TAG_COUNT_WEIGHTS)), weights=TAG_COUNT_WEIGHTS)[0]
+    return tuple(rng.sample(pool, min(count, len(pool))))
+
+
+def _reminder(rng: random.Random, due_date: date, created_at: datetime) -> datetime | None:
+    """On the due date or up to two days before it, at a usual hour (UTC); never before
+    the task existed."""
+    if rng.random() >= REMINDER_SHARE:
+        return None
+    day = due_date - timedelta(days=rng.randint(0, 2))
+    remind_at = datetime.combine(day, time(rng.choice(REMINDER_HOURS)), tzinfo=UTC)
+    return remind_at if remind_at > created_at else None
+
+
+def _recurrence(rng: random.Random) -> RecurrenceRule | None:
+    return rng.choice(RECURRENCES) if rng.random() < RECURRING_SHARE else None
+
+
+def demo_task(owner: str, now: datetime, rng: random.Random, *, room: int = 2) -> list[Task]:
     """One plausible task created some time in the last ``HISTORY``, possibly edited and
-    completed since (each change through the aggregate, so ``version`` counts them)."""
+    completed since (each change through the aggregate, so ``version`` counts them). A
+    recurring task that was completed comes with the next occurrence its completion made,
+    when there is ``room`` for two tasks; else it stays pending (a series is never cut)."""
     created_at = now - HISTORY * rng.random()
-    due_date = None
+    title, action = _title(rng)
+    due_date = remind_at = recurrence = None
     if rng.random() < DUE_DATE_SHARE:
         due_date = (created_at + timedelta(days=rng.randint(-3, 60))).date()
+        remind_at = _reminder(rng, due_date, created_at)
+        recurrence = _recurrence(rng)
     task = Task.create(
         user_id=owner,
-        title=_title(rng),
+        title=title,
         description=_description(rng),
         due_date=due_date,
+        priority=_priority(rng),
+        tags=_tags(rng, action),
+        remind_at=remind_at,
+        recurrence=recurrence,
         now=created_at,
     )
     age = now - created_at
     if rng.random() < EDITED_SHARE:
-        task.apply(TaskChanges(title=_title(rng)), created_at + age * rng.random() * 0.5)
+        task.edit(TaskChanges(title=_title(rng)[0]), created_at + age * rng.random() * 0.5)
     # Older tasks are more likely to be done.
-    if rng.random() < COMPLETED_SHARE * 2 * (age / HISTORY):
-        task.apply(TaskChanges(completed=True), created_at + age * (0.5 + rng.random() * 0.5))
-    return task
+    done = rng.random() < COMPLETED_SHARE * 2 * (age / HISTORY)
+    if not done or (task.recurrence is not None and room < 2):
+        return [task]
+    edit = task.edit(TaskChanges(completed=True), created_at + age * (0.5 + rng.random() * 0.5))
+    return [task] if edit.next_occurrence is None else [task, edit.next_occurrence]
 
 
 def demo_tasks(owner: str, count: int, now: datetime, rng: random.Random) -> Iterator[Task]:
-    for _ in range(count):
-        yield demo_task(owner, now, rng)
+    """``count`` demo tasks; a next occurrence counts as one of them."""
+    made = 0
+    while made < count:
+        for task in demo_task(owner, now, rng, room=count - made):
+            yield task
+            made += 1

@@ -80,14 +80,15 @@ class ExportTasks:
 class ImportTasks(_BatchedWrite):
     """Add tasks to one owner from a stream of records, all or nothing.
 
-    Every record goes through the aggregate (``Task.restore``); ids, timestamps and
-    versions are kept unless ``new_ids`` asks for fresh ids. A record whose id is already
-    taken — by this owner (stored before, or earlier in the same input) or by another owner
-    — is an error: an import never overwrites nor duplicates a task, so importing the same
-    export twice fails instead of doubling the tasks. Records are checked and inserted in
-    batches inside one unit of work; the first bad record raises ``InvalidRecord`` (its index
-    and field) and nothing is written. The records may be a lazy stream (a file being
-    parsed): an error it raises also rolls everything back.
+    Every record goes through the aggregate (``Task.restore``); ids, timestamps (with
+    ``completed_at``), versions and ``next_task_id`` are kept, unless ``new_ids`` asks for
+    fresh ids: then ``next_task_id`` is cleared, since it names an old id. A record whose id
+    is already taken — by this owner (stored before, or earlier in the same input) or by
+    another owner — is an error: an import never overwrites nor duplicates a task, so
+    importing the same export twice fails instead of doubling the tasks. Records are checked
+    and inserted in batches inside one unit of work; the first bad record raises
+    ``InvalidRecord`` (its index and field) and nothing is written. The records may be a lazy
+    stream (a file being parsed): an error it raises also rolls everything back.
     """
 
     batch_size = IMPORT_BATCH_SIZE
@@ -158,6 +159,10 @@ def _restore(owner: str, index: int, record: TaskRecord, now: datetime, *, new_i
             created_at=created_at,
             updated_at=record.updated_at or created_at,
             version=record.version,
+            completed_at=record.completed_at,
+            # Under new ids the link would name the old id: a task of the exporting user,
+            # or of nobody, never one of this owner's.
+            next_task_id=None if new_ids else record.next_task_id,
         )
     except InvalidTaskField as error:
         raise InvalidRecord(index, error.field, error.message) from error

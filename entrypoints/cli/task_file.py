@@ -195,6 +195,8 @@ def _container(
         if event in ("end_array", "end_map"):
             return items if kind == "start_array" else dict(zip(keys, items, strict=True))
         if event == "map_key":
+            if value in keys:  # else the last would silently win, as in a dict
+                raise InvalidRecord(index, f"{name}.{value}", "appears twice")
             keys.append(value)
             continue
         if event not in _SCALARS:

@@ -6,15 +6,19 @@ ever used look the same, so listing or exporting either gives an empty result (e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from application.errors import InvalidRecord
 from application.queries import MAX_PAGE_SIZE, StatusFilter, TaskQuery
 from application.task_document import task_document
+from domain.errors import InvalidTaskField
+from domain.fields import TAG_MAX_LENGTH, Priority
+from domain.text import check_text
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.files import is_stdio, open_input, open_output
 from entrypoints.cli.output import TABLE_HEADER, table_row
@@ -28,6 +32,40 @@ tasks_app = typer.Typer(
 
 # Progress is reported after each page or batch of this many tasks, at the most.
 _PROGRESS_STEP = 1000
+_PRIORITY_NAMES = ", ".join(Priority)
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",")]
+
+
+def _priorities(value: str) -> frozenset[Priority]:
+    """``--priority high,medium``: the list the HTTP API's ``priority=`` takes, in any case
+    (like ``--status``)."""
+    names = _items(value)
+    for name in names:
+        if name.lower() not in Priority.__members__.values():
+            raise typer.BadParameter(f"{name!r} is not one of {_PRIORITY_NAMES}")
+    return frozenset(Priority(name.lower()) for name in names)
+
+
+def _tags(value: str) -> frozenset[str]:
+    """``--tag home,Work``: the tags a task must all carry (the query ignores their case).
+    Blank items are ignored, as by the HTTP API's ``tag=``; a tag no task could carry (too
+    long, a control character) is refused rather than silently matching nothing."""
+    tags = [tag for tag in _items(value) if tag]
+    for tag in tags:
+        try:
+            check_text("--tag", tag, max_length=TAG_MAX_LENGTH, multiline=False)
+        except InvalidTaskField as error:
+            raise typer.BadParameter(f"{tag!r}: {error.message}") from error
+    return frozenset(tags)
+
+
+def _list_option(name: str, parser: Callable[[str], object], help_text: str) -> Any:
+    """A filter that takes a comma-separated list, read by ``parser`` (which raises
+    ``typer.BadParameter``: a one-line usage error naming the option)."""
+    return typer.Option(name, parser=parser, metavar="LIST", help=help_text, show_default=False)
 
 
 @tasks_app.command("list")
@@ -36,6 +74,20 @@ def list_tasks(
     status: Annotated[
         StatusFilter, typer.Option("--status", help="Which tasks", case_sensitive=False)
     ] = StatusFilter.ALL,
+    priorities: Annotated[
+        frozenset[Priority] | None,
+        _list_option(
+            "--priority",
+            _priorities,
+            f"Tasks of any of these priorities, comma-separated ({_PRIORITY_NAMES})",
+        ),
+    ] = None,
+    tags: Annotated[
+        frozenset[str] | None,
+        _list_option(
+            "--tag", _tags, "Tasks carrying all of these tags (ignoring case), comma-separated"
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="A JSON array of tasks, as the HTTP API returns them")
     ] = False,
@@ -46,7 +98,12 @@ def list_tasks(
         use_case = container.list_tasks()
 
         async def work() -> int:
-            query = TaskQuery(status=status, limit=MAX_PAGE_SIZE)
+            query = TaskQuery(
+                status=status,
+                limit=MAX_PAGE_SIZE,
+                priorities=priorities,
+                tags=tuple(sorted(tags or ())),
+            )
             count = 0
             while True:
                 page = await use_case.execute(user, query)

@@ -130,28 +130,102 @@ def test_list_filters_by_status(db: str, user: str) -> None:
     assert {i["id"] for i in done} | {i["id"] for i in pending} == {i["id"] for i in everything}
 
 
+def columns(header: str, row: str) -> dict[str, str]:
+    """A table row's cells by column name, cut where the header's names start."""
+    names = header.split()
+    starts = [header.index(name) for name in names]
+    ends: list[int | None] = [*starts[1:], None]
+    return {name: row[a:b].strip() for name, a, b in zip(names, starts, ends, strict=True)}
+
+
 def test_list_shows_a_readable_table(db: str, user: str, tmp_path: Path) -> None:
     long_title = "A very long title " * 10
     file = write_export(
         tmp_path / "in.json",
         [
-            {"title": long_title.strip(), "completed": True, "due_date": "2025-03-01"},
-            {"title": "Short one"},
+            {
+                "title": long_title.strip(),
+                "completed": True,
+                "due_date": "2025-03-01",
+                "priority": "medium",
+                "tags": ["groceries", "weekend-shopping", "family", "errands"],
+            },
+            {"title": "Short one", "priority": "high", "tags": ["home", "Work"]},
+            {"title": "Plain"},
         ],
+        version=2,
     )
     ok(invoke("tasks", "import", "--user", user, str(file)))
     result = ok(invoke("tasks", "list", "--user", user))
-    header, *rows = result.stdout.splitlines()
-    assert header.split() == ["ID", "DONE", "DUE", "TITLE"]
-    assert len(rows) == 2
-    by_title = {row[56:]: row for row in rows}
-    assert by_title["Short one"][38:41] == "[ ]"
-    truncated = next(title for title in by_title if title.startswith("A very long"))
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == ["ID", "DONE", "PRIO", "DUE", "TAGS", "TITLE"]
+    rows = {row["TITLE"]: row for row in (columns(header, line) for line in lines)}
+    assert len(rows) == 3
+    short = rows["Short one"]
+    assert len(short.pop("ID")) == 36
+    assert short == {
+        "DONE": "[ ]",
+        "PRIO": "high",
+        "DUE": "-",
+        "TAGS": "home,Work",
+        "TITLE": "Short one",
+    }
+    assert (rows["Plain"]["PRIO"], rows["Plain"]["TAGS"]) == ("-", "-")
+    truncated = next(title for title in rows if title.startswith("A very long"))
     assert len(truncated) == 60
     assert truncated.endswith("…")
-    assert "[x]" in by_title[truncated]
-    assert "2025-03-01" in by_title[truncated]
-    assert "2 tasks" in result.stderr
+    long_row = rows[truncated]
+    assert (long_row["DONE"], long_row["PRIO"], long_row["DUE"]) == ("[x]", "medium", "2025-03-01")
+    assert long_row["TAGS"] == "groceries,weekend-shopp…"  # cut to its column
+    assert "3 tasks" in result.stderr
+
+
+FILTERED = [
+    {"title": "A", "priority": "high", "tags": ["Home", "errands"]},
+    {"title": "B", "priority": "medium", "tags": ["home"]},
+    {"title": "C", "priority": "low", "tags": ["work"], "completed": True},
+    {"title": "D"},
+    {"title": "E", "priority": "high", "tags": ["work", "HOME"], "completed": True},
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "titles"),
+    [
+        (["--priority", "high,medium"], "ABE"),
+        (["--priority", " HIGH "], "AE"),
+        (["--priority", "none"], "D"),
+        (["--priority", "low,low"], "C"),
+        (["--tag", "home"], "ABE"),
+        (["--tag", "HOME,Errands"], "A"),
+        (["--tag", "home,"], "ABE"),  # blank items are ignored, as by the HTTP API
+        (["--tag", ","], "ABCDE"),
+        (["--tag", "nobody"], ""),
+        (["--tag", "home", "--priority", "high", "--status", "pending"], "A"),
+        (["--tag", "work", "--priority", "low,medium"], "C"),
+    ],
+)
+def test_list_filters_by_priority_and_tags(
+    db: str, user: str, tmp_path: Path, options: list[str], titles: str
+) -> None:
+    ok(invoke("tasks", "import", "--user", user, str(write_export(tmp_path / "in.json", FILTERED))))
+    assert "".join(sorted(item["title"] for item in listed(user, *options))) == titles
+
+
+def test_list_filters_every_page(db: str, user: str) -> None:
+    seed(user, 450)
+    everything = listed(user)
+    not_high = listed(user, "--priority", "none,low,medium")
+    assert len(not_high) > 200  # more than one page of ListTasks
+    assert not_high == [item for item in everything if item["priority"] != "high"]
+    at_work = listed(user, "--tag", "WORK")
+    assert at_work
+    assert at_work == [item for item in everything if "work" in item["tags"]]
+    table = ok(invoke("tasks", "list", "--user", user, "--tag", "work", "--priority", "high"))
+    header, *lines = table.stdout.splitlines()
+    shown = [columns(header, line) for line in lines]
+    assert shown
+    assert all(row["PRIO"] == "high" and "work" in row["TAGS"].split(",") for row in shown)
 
 
 # --- tasks export / import ------------------------------------------------------------------
@@ -205,10 +279,53 @@ def test_export_to_stdout(db: str, user: str) -> None:
     assert "exported 3 tasks" in result.stderr
 
 
+def weekly_series() -> list[dict[str, Any]]:
+    """Two occurrences of a weekly task, as a version-2 export holds them (every field): the
+    first completed, which made the second, and edited since (so ``completed_at`` is not
+    ``updated_at``). Fresh ids, so that tests sharing a database never clash."""
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    recurrence = {"frequency": "weekly", "interval": 1, "starts_on": "2025-02-24"}
+    return [
+        {
+            "id": first,
+            "title": "Water the plants",
+            "description": "Balcony first",
+            "completed": True,
+            "due_date": "2025-03-03",
+            "priority": "high",
+            "tags": ["home", "Weekend"],
+            "remind_at": "2025-03-02T18:00:00Z",
+            "recurrence": recurrence,
+            "created_at": "2025-02-20T10:00:00.123456Z",
+            "updated_at": "2025-03-04T09:15:00.654321Z",
+            "completed_at": "2025-03-03T19:30:00.250000Z",
+            "next_task_id": second,
+            "version": 3,
+        },
+        {
+            "id": second,
+            "title": "Water the plants",
+            "description": "Balcony first",
+            "completed": False,
+            "due_date": "2025-03-10",
+            "priority": "high",
+            "tags": ["home", "Weekend"],
+            "remind_at": "2025-03-09T18:00:00Z",
+            "recurrence": recurrence,
+            "created_at": "2025-03-03T19:30:00.250000Z",
+            "updated_at": "2025-03-03T19:30:00.250000Z",
+            "completed_at": None,
+            "next_task_id": None,
+            "version": 1,
+        },
+    ]
+
+
 def test_export_purge_import_gives_the_user_the_same_tasks(
     db: str, user: str, tmp_path: Path
 ) -> None:
     seed(user, 40)
+    series = weekly_series()
     special = write_export(
         tmp_path / "special.json",
         [
@@ -222,23 +339,92 @@ def test_export_purge_import_gives_the_user_the_same_tasks(
                 "version": 5,
             },
             {"title": "x" * 200, "description": "y" * 1000},
+            *series,
         ],
+        version=2,
     )
     ok(invoke("tasks", "import", "--user", user, str(special)))
     before = listed(user)
     export = tmp_path / "backup.json"
     exported = export_document(user, export)
+    # Every field of a version-2 record is imported and exported as it was written.
+    assert [task for task in exported["tasks"] if task["title"] == "Water the plants"] == series
 
     purged = ok(invoke("users", "purge", "--user", user, "--yes"))
-    assert "erased 42 tasks" in purged.stdout
+    assert "erased 44 tasks" in purged.stdout
     assert listed(user) == []
 
     imported = ok(invoke("tasks", "import", "--user", user, str(export)))
-    assert "imported 42 tasks" in imported.stdout
+    assert "imported 44 tasks" in imported.stdout
     after = listed(user)
-    assert after == before  # ids, titles, descriptions, completion, due dates, timestamps
+    assert after == before  # every field of the task documents
     again = export_document(user, tmp_path / "again.json")
     assert again["tasks"] == exported["tasks"]  # versions too
+
+
+def test_a_version_1_file_still_imports(db: str, user: str, tmp_path: Path) -> None:
+    """A file from before priorities, tags, reminders and recurrence: the new fields take
+    their defaults, and a completed task was completed when it was last updated."""
+    done, pending = str(uuid.uuid4()), str(uuid.uuid4())
+    v1_records = [
+        {
+            "id": done,
+            "title": "Book the car's MOT",
+            "description": "See the notes.",
+            "completed": True,
+            "due_date": "2026-06-10",
+            "created_at": "2026-05-30T18:24:19.835718Z",
+            "updated_at": "2026-11-21T23:46:52.027172Z",
+            "version": 2,
+        },
+        {
+            "id": pending,
+            "title": "Review the design mock-ups",
+            "description": None,
+            "completed": False,
+            "due_date": None,
+            "created_at": "2026-06-08T14:02:55.327351Z",
+            "updated_at": "2026-06-08T14:02:55.327351Z",
+            "version": 1,
+        },
+    ]
+    ok(
+        invoke(
+            "tasks", "import", "--user", user, str(write_export(tmp_path / "v1.json", v1_records))
+        )
+    )
+    exported = export_document(user, tmp_path / "v2.json")
+    assert exported["version"] == 2
+    defaults = {
+        "priority": "none",
+        "tags": [],
+        "remind_at": None,
+        "recurrence": None,
+        "next_task_id": None,
+    }
+    assert exported["tasks"] == [
+        {**v1_records[0], **defaults, "completed_at": v1_records[0]["updated_at"]},
+        {**v1_records[1], **defaults, "completed_at": None},
+    ]
+
+
+def test_import_with_new_ids_drops_the_links_to_next_occurrences(
+    db: str, user: str, tmp_path: Path
+) -> None:
+    """Under new ids, ``next_task_id`` would name a task of the user the file came from."""
+    series = weekly_series()
+    ok(invoke("tasks", "import", "--user", user, str(write_export(tmp_path / "s.json", series))))
+    export = tmp_path / "out.json"
+    export_document(user, export)
+    other = f"{user}-copy"
+    ok(invoke("tasks", "import", "--user", other, "--new-ids", str(export)))
+    copies = export_document(other, tmp_path / "copies.json")["tasks"]
+    assert [task["next_task_id"] for task in copies] == [None, None]
+    assert {task["id"] for task in copies}.isdisjoint(task["id"] for task in series)
+    unlinked = [{**task, "id": None, "next_task_id": None} for task in series]
+    assert [{**task, "id": None} for task in copies] == unlinked  # the rest as it was
+    originals = export_document(user, tmp_path / "originals.json")["tasks"]
+    assert originals == series  # the user the file came from keeps the link
 
 
 def test_import_from_stdin(db: str, user: str, tmp_path: Path) -> None:
@@ -310,6 +496,37 @@ BAD_RECORDS = [
         "tasks[2].updated_at",
         "before created_at",
     ),
+    ({"title": "t", "priority": "urgent"}, "tasks[2].priority", "one of none, low, medium, high"),
+    ({"title": "t", "tags": "home"}, "tasks[2].tags", "array of strings"),
+    ({"title": "t", "tags": ["home", 1]}, "tasks[2].tags", "array of strings"),
+    ({"title": "t", "tags": ["home", " HOME"]}, "tasks[2].tags", "appears twice"),
+    ({"title": "t", "tags": ["a,b"]}, "tasks[2].tags", "comma"),
+    ({"title": "t", "remind_at": "2025-03-01T09:00:00"}, "tasks[2].remind_at", "RFC 3339"),
+    ({"title": "t", "completed_at": "yesterday"}, "tasks[2].completed_at", "RFC 3339"),
+    ({"title": "t", "next_task_id": "next"}, "tasks[2].next_task_id", "UUID"),
+    (
+        {"title": "t", "recurrence": {"frequency": "weekly", "interval": 1}},
+        "tasks[2].recurrence",
+        "needs a due_date",
+    ),
+    (
+        {
+            "title": "t",
+            "due_date": "2025-03-03",
+            "recurrence": {"frequency": "hourly", "interval": 1},
+        },
+        "tasks[2].recurrence",
+        "must be null or an object",
+    ),
+    (
+        {
+            "title": "t",
+            "due_date": "2025-03-03",
+            "recurrence": {"frequency": "daily", "interval": 0},
+        },
+        "tasks[2].recurrence.interval",
+        "between 1 and 365",
+    ),
 ]
 
 
@@ -324,6 +541,70 @@ def test_one_bad_record_imports_nothing_and_names_the_record_and_field(
         invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
     )
     assert f"{where}: " in line
+    assert message in line
+    assert "nothing was imported" in line
+    assert listed(user) == []
+
+
+# Records whose arrays or objects are not what a task holds: the reader refuses them while
+# parsing, after a few items at most, so no record can make the import hold a large array.
+BAD_CONTAINERS = [
+    (
+        json.dumps({"title": "t", "tags": [f"tag {i}" for i in range(21)]}),
+        "tasks[2].tags: must hold at most 20 items",
+    ),
+    (
+        json.dumps({"title": "t", "tags": ["x"] * 200_000}),
+        "tasks[2].tags: must hold at most 20 items",
+    ),
+    ('{"title": "t", "tags": [["home"]]}', "tasks[2].tags: must be an array of strings"),
+    ('{"title": "t", "tags": ["home", {"name": "work"}]}', "tasks[2].tags: must be an array"),
+    ('{"title": "t", "tags": {"home": true}}', "tasks[2].tags: must be an array of strings"),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": [1]}}',
+        "tasks[2].recurrence: must be null or an object",
+    ),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": 1, "starts_on": "2025-03-03",'
+        ' "until": "2025-12-31"}}',
+        "tasks[2].recurrence: must hold at most 3 items",
+    ),
+    (
+        '{"title": "t", "due_date": "2025-03-03",'
+        ' "recurrence": {"frequency": "weekly", "interval": 1, "interval": 2}}',
+        "tasks[2].recurrence.interval: appears twice",
+    ),
+    ('{"title": "t", "recurrence": ["weekly", 1]}', "tasks[2].recurrence: must be null or"),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    BAD_CONTAINERS,
+    ids=[
+        "21-tags",
+        "200k-tags",
+        "array-in-tags",
+        "object-in-tags",
+        "object-as-tags",
+        "array-in-recurrence",
+        "4-keys-in-recurrence",
+        "repeated-key-in-recurrence",
+        "array-as-recurrence",
+    ],
+)
+def test_a_record_with_a_wrong_array_or_object_imports_nothing(
+    db: str, user: str, tmp_path: Path, record: str, message: str
+) -> None:
+    good = [json.dumps({"title": f"good {i}", "tags": ["home"]}) for i in range(4)]
+    tasks = ",\n".join([*good[:2], record, *good[2:]])
+    file = tmp_path / "bad.json"
+    file.write_text(f'{{"format": "todo-api.tasks", "version": 2, "tasks": [{tasks}]}}')
+    line = assert_clean_failure(
+        invoke("tasks", "import", "--user", user, str(file)), ExitCode.INVALID_DATA
+    )
     assert message in line
     assert "nothing was imported" in line
     assert listed(user) == []
@@ -516,6 +797,18 @@ def test_seed_adds_varied_demo_tasks(db: str, user: str) -> None:
     assert any(item["description"] for item in items)
     assert len({item["title"] for item in items}) > 50
     assert len({item["created_at"][:7] for item in items}) >= 3  # spread over months
+    # The new fields, as stored and listed: priorities, tags, reminders, recurrences.
+    assert {item["priority"] for item in items} == {"none", "low", "medium", "high"}
+    assert any(item["tags"] for item in items)
+    assert any(item["remind_at"] for item in items)
+    assert any(item["recurrence"] for item in items)
+    by_id = {item["id"]: item for item in items}
+    for item in items:
+        assert (item["completed_at"] is not None) == item["completed"]
+        if item["recurrence"] is not None:
+            assert item["recurrence"]["starts_on"] <= item["due_date"]
+        if item["next_task_id"] is not None:
+            assert by_id[item["next_task_id"]]["title"] == item["title"]
 
 
 # --- failures common to every command -------------------------------------------------------
@@ -567,6 +860,18 @@ def test_a_bad_database_url_is_a_configuration_error(cli_env: pytest.MonkeyPatch
         (["tasks", "list"], "Missing option '--user'"),
         (["tasks", "list", "--user", ""], "must not be empty"),
         (["tasks", "list", "--user", "u", "--status", "done"], "'--status'"),
+        (
+            ["tasks", "list", "--user", "u", "--priority", "urgent"],
+            "Invalid value for '--priority': 'urgent' is not one of none, low, medium, high",
+        ),
+        (["tasks", "list", "--user", "u", "--priority", "high,Urgent"], "'Urgent' is not one"),
+        (["tasks", "list", "--user", "u", "--priority", "high,"], "'' is not one of"),
+        (["tasks", "list", "--user", "u", "--priority", ""], "'' is not one of"),
+        (
+            ["tasks", "list", "--user", "u", "--tag", "home,a\x01b"],
+            "Invalid value for '--tag': 'a\\x01b': must not contain control characters",
+        ),
+        (["tasks", "list", "--user", "u", "--tag", "x" * 51], "at most 50 characters"),
         (["tasks", "export", "--user", "u"], "Missing option '--output'"),
         (["tasks", "import", "--user", "u"], "Missing argument"),
         (["tasks", "seed", "--user", "u", "--count", "0"], "'--count'"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -12,7 +13,7 @@ from adapters.memory import InMemoryTaskStore, InMemoryUnitOfWork
 from application.demo_data import HISTORY
 from application.errors import DuplicateTaskId, InvalidRecord
 from application.ports import IdempotencyRecord, OwnerTaskCount
-from application.use_cases import CreateTask
+from application.use_cases import CreateTask, UpdateTask
 from application.use_cases.admin import (
     ExportTasks,
     GetStats,
@@ -21,7 +22,8 @@ from application.use_cases.admin import (
     SeedTasks,
 )
 from domain.errors import InvalidTaskField
-from domain.task import NewTask, Task, TaskRecord
+from domain.recurrence import Frequency, Recurrence, RecurrenceRule
+from domain.task import NewTask, Priority, Task, TaskChanges, TaskRecord
 from tests.fakes import T0, FixedClock, SteppingClock, fields_of
 
 ALICE = "alice"
@@ -35,6 +37,7 @@ class Admin:
         self.store = InMemoryTaskStore()
         self.clock = SteppingClock()
         self.create = CreateTask(self.uow(), self.clock)
+        self.update = UpdateTask(self.uow(), self.clock)
         self.export = ExportTasks(self.uow(), page_size=page_size)
         self.import_ = ImportTasks(self.uow(), self.clock, batch_size=batch_size)
         self.purge = PurgeUser(self.uow())
@@ -58,18 +61,39 @@ class Admin:
 
 
 def record_of(task: Task, **changes: object) -> TaskRecord:
+    """The task as an export file holds it (every field but the owner)."""
     fields: dict[str, object] = {
         "id": task.id,
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
         "due_date": task.due_date,
+        "priority": task.priority,
+        "tags": task.tags,
+        "remind_at": task.remind_at,
+        "recurrence": task.recurrence,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
+        "completed_at": task.completed_at,
+        "next_task_id": task.next_task_id,
         "version": task.version,
         **changes,
     }
     return TaskRecord(**fields)  # type: ignore[arg-type]
+
+
+def every_field(task: Task) -> tuple[object, ...]:
+    """``fields_of`` and the fields it leaves out: priority, tags, reminder, recurrence,
+    completion time and next occurrence."""
+    return (
+        *fields_of(task),
+        task.priority,
+        task.tags,
+        task.remind_at,
+        task.recurrence,
+        task.completed_at,
+        task.next_task_id,
+    )
 
 
 @pytest.fixture
@@ -128,6 +152,8 @@ async def test_export_reads_each_page_in_its_own_transaction() -> None:
 
 async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> None:
     created = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    weekly = Recurrence(Frequency.WEEKLY, 1, starts_on=date(2024, 4, 26))
+    next_id = uuid.uuid4()
     records = [
         TaskRecord(
             id=uuid.uuid4(),
@@ -135,15 +161,21 @@ async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> 
             description="2 litres\nsemi-skimmed",
             completed=True,
             due_date=date(2024, 5, 3),
+            priority=Priority.HIGH,
+            tags=(" errands", "Home"),
+            remind_at=datetime(2024, 5, 3, 9, 0, tzinfo=timezone(timedelta(hours=2))),
+            recurrence=weekly,
             created_at=created,
             updated_at=created + timedelta(days=2),
+            completed_at=created + timedelta(days=1),
+            next_task_id=next_id,
             version=4,
         ),
         TaskRecord(title="Minimal"),
     ]
     assert await admin.import_.execute(ALICE, records) == 2
     first, second = sorted(admin.tasks_of(ALICE), key=lambda t: t.title)
-    assert fields_of(first) == (
+    assert every_field(first) == (
         records[0].id,
         ALICE,
         "Buy milk",
@@ -153,6 +185,12 @@ async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> 
         created,
         created + timedelta(days=2),
         4,
+        Priority.HIGH,
+        ("errands", "Home"),
+        datetime(2024, 5, 3, 7, 0, tzinfo=UTC),
+        weekly,  # its series' first date kept, not moved to the due date
+        created + timedelta(days=1),  # not updated_at: it was edited after completion
+        next_id,
     )
     assert second.title == "Minimal"
     assert second.description is None
@@ -161,6 +199,41 @@ async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> 
     assert second.created_at == second.updated_at
     assert second.created_at.tzinfo is not None
     assert second.version == 1
+    assert (second.priority, second.tags, second.remind_at, second.recurrence) == (
+        Priority.NONE,
+        (),
+        None,
+        None,
+    )
+    assert (second.completed_at, second.next_task_id) == (None, None)
+
+
+async def test_a_completed_record_without_completed_at_was_completed_when_last_updated(
+    admin: Admin,
+) -> None:
+    """Version 1 files predate completed_at (and every other new field)."""
+    updated = datetime(2024, 5, 3, 8, 0, tzinfo=UTC)
+    records = [
+        TaskRecord(title="done", completed=True, created_at=T0 - timedelta(days=900)),
+        TaskRecord(title="done later", completed=True, updated_at=updated),
+        TaskRecord(title="pending", updated_at=updated),
+    ]
+    await admin.import_.execute(ALICE, records)
+    by_title = {t.title: t for t in admin.tasks_of(ALICE)}
+    assert by_title["done"].completed_at == T0 - timedelta(days=900)
+    assert by_title["done later"].completed_at == updated
+    assert by_title["pending"].completed_at is None
+
+
+async def test_a_recurring_record_is_anchored_at_its_due_date_when_it_has_no_starts_on(
+    admin: Admin,
+) -> None:
+    record = TaskRecord(
+        title="t", due_date=date(2025, 3, 3), recurrence=RecurrenceRule(Frequency.MONTHLY, 2)
+    )
+    await admin.import_.execute(ALICE, [record])
+    (task,) = admin.tasks_of(ALICE)
+    assert task.recurrence == Recurrence(Frequency.MONTHLY, 2, starts_on=date(2025, 3, 3))
 
 
 async def test_import_fills_created_at_from_updated_at_when_only_that_is_given(
@@ -172,15 +245,37 @@ async def test_import_fills_created_at_from_updated_at_when_only_that_is_given(
     assert task.created_at == task.updated_at == moment
 
 
+async def complete_a_recurring_task(admin: Admin, owner: str) -> tuple[Task, Task]:
+    """A weekly task completed (which makes its next occurrence), then edited again."""
+    (task,) = await admin.add(
+        owner,
+        1,
+        due_date=date(2025, 3, 3),
+        priority=Priority.MEDIUM,
+        tags=("home", "Weekend"),
+        remind_at=datetime(2025, 3, 2, 18, tzinfo=UTC),
+        recurrence=RecurrenceRule(Frequency.WEEKLY, 1),
+    )
+    done = await admin.update.execute(owner, task.id, TaskChanges(completed=True))
+    assert done.next_task_id is not None
+    done = await admin.update.execute(owner, task.id, TaskChanges(description="went well"))
+    assert done.completed_at is not None
+    assert done.completed_at < done.updated_at
+    (follow_up,) = [t for t in admin.tasks_of(owner) if t.id == done.next_task_id]
+    return done, follow_up
+
+
 async def test_export_then_import_into_a_purged_user_restores_the_same_tasks(admin: Admin) -> None:
     await admin.add(ALICE, 5, description="d", due_date=date(2025, 3, 1))
     await admin.add(ALICE, 2, completed=True)
-    before = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
+    await admin.add(ALICE, 2, priority=Priority.HIGH, tags=("work",))
+    await complete_a_recurring_task(admin, ALICE)
+    before = sorted((every_field(t) for t in await admin.exported(ALICE)), key=str)
     records = [record_of(task) for task in await admin.exported(ALICE)]
     await admin.purge.execute(ALICE)
     assert admin.tasks_of(ALICE) == []
-    assert await admin.import_.execute(ALICE, records) == 7
-    after = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
+    assert await admin.import_.execute(ALICE, records) == 11
+    after = sorted((every_field(t) for t in await admin.exported(ALICE)), key=str)
     assert after == before
 
 
@@ -202,6 +297,20 @@ async def test_import_with_new_ids_copies_tasks_to_another_user(admin: Admin) ->
         (t.title, t.created_at) for t in tasks
     )
     assert len(admin.tasks_of(ALICE)) == 3
+
+
+async def test_import_with_new_ids_drops_the_link_to_the_next_occurrence(admin: Admin) -> None:
+    """Under new ids, ``next_task_id`` would name the old id: a task of the user the file
+    came from, never one of the copies."""
+    done, follow_up = await complete_a_recurring_task(admin, ALICE)
+    assert await admin.import_.execute(BOB, [record_of(done), record_of(follow_up)], new_ids=True)
+    copies = sorted(admin.tasks_of(BOB), key=lambda t: t.created_at)
+    assert [every_field(t)[2:-1] for t in copies] == [
+        every_field(t)[2:-1] for t in (done, follow_up)
+    ]  # all but id, owner and next_task_id
+    assert [t.next_task_id for t in copies] == [None, None]
+    # The originals keep their link.
+    assert [t.next_task_id for t in admin.tasks_of(ALICE) if t.id == done.id] == [follow_up.id]
 
 
 @pytest.mark.parametrize(
@@ -382,15 +491,33 @@ async def test_seed_adds_realistic_tasks_that_obey_every_rule() -> None:
     now = T0
     for task in tasks:
         # Re-checking through the aggregate: a seeded task is a task the domain accepts.
-        Task.restore(
-            NewTask(task.title, task.description, task.completed, task.due_date),
+        restored = Task.restore(
+            NewTask(
+                task.title,
+                task.description,
+                task.completed,
+                task.due_date,
+                task.priority,
+                task.tags,
+                task.remind_at,
+                task.recurrence,
+            ),
             task_id=task.id,
             user_id=task.user_id,
             created_at=task.created_at,
             updated_at=task.updated_at,
             version=task.version,
+            completed_at=task.completed_at,
+            next_task_id=task.next_task_id,
         )
+        assert restored.completed_at == task.completed_at
         assert now - HISTORY <= task.created_at <= task.updated_at <= now
+        if task.completed_at is not None:
+            assert task.created_at <= task.completed_at <= task.updated_at
+        assert len(task.tags) <= 3
+        if task.remind_at is not None:
+            assert task.due_date is not None
+            assert task.remind_at.date() <= task.due_date  # before the task is due
     # Varied: some done, some with due dates, some with descriptions, many titles.
     completed = sum(t.completed for t in tasks)
     assert 100 < completed < 300
@@ -400,6 +527,43 @@ async def test_seed_adds_realistic_tasks_that_obey_every_rule() -> None:
     assert any(t.version > 1 for t in tasks)
     spread = max(t.created_at for t in tasks) - min(t.created_at for t in tasks)
     assert spread > timedelta(days=90)
+    # Every priority, the default the most common; tags from a small vocabulary.
+    priorities = Counter(t.priority for t in tasks)
+    assert set(priorities) == set(Priority)
+    assert priorities.most_common(1)[0][0] is Priority.NONE
+    assert 5 <= len({tag for t in tasks for tag in t.tags}) <= 15
+    assert 150 < sum(bool(t.tags) for t in tasks) < 450
+    assert 50 < sum(t.remind_at is not None for t in tasks) < 200
+    assert 10 < sum(t.recurrence is not None for t in tasks) < 80
+
+
+async def test_seed_continues_the_series_of_completed_recurring_tasks() -> None:
+    admin = Admin()
+    await admin.seed.execute(ALICE, 500, seed=7)
+    by_id = {t.id: t for t in admin.tasks_of(ALICE)}
+    continued = [t for t in by_id.values() if t.next_task_id is not None]
+    assert continued
+    for task in continued:
+        assert task.completed
+        assert task.recurrence is not None
+        follow_up = by_id[task.next_task_id]  # in the seeded tasks, counted among them
+        assert (follow_up.title, follow_up.recurrence) == (task.title, task.recurrence)
+        assert follow_up.completed_at is None
+        assert follow_up.created_at == task.completed_at
+        assert follow_up.due_date is not None
+        assert task.due_date is not None
+        assert follow_up.due_date > task.due_date
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 17])
+async def test_seed_adds_exactly_count_tasks_and_cuts_no_series(count: int) -> None:
+    for seed in range(20):
+        admin = Admin()
+        assert await admin.seed.execute(ALICE, count, seed=seed) == count
+        tasks = admin.tasks_of(ALICE)
+        assert len(tasks) == count
+        ids = {t.id for t in tasks}
+        assert all(t.next_task_id in ids for t in tasks if t.next_task_id is not None)
 
 
 async def test_seed_with_the_same_seed_gives_the_same_content_under_new_ids() -> None:
@@ -410,7 +574,19 @@ async def test_seed_with_the_same_seed_gives_the_same_content_under_new_ids() ->
     def content(admin: Admin) -> list[tuple[object, ...]]:
         return sorted(
             (
-                (t.created_at, t.title, t.description, t.completed, t.due_date)
+                (
+                    t.created_at,
+                    t.title,
+                    t.description,
+                    t.completed,
+                    t.due_date,
+                    t.priority,
+                    t.tags,
+                    t.remind_at,
+                    t.recurrence,
+                    t.completed_at,
+                    t.next_task_id is None,
+                )
                 for t in admin.tasks_of(ALICE)
             ),
             key=str,
