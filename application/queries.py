@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -150,3 +151,24 @@ def priority_sort_key(task: Task) -> str:
 
 def position_of(task: Task, sort: SortField) -> TaskPosition:
     return TaskPosition(value=sort_value(task, sort), task_id=task.id)
+
+
+def parse_priority_list(text: str) -> frozenset[Priority]:
+    """``high,medium``: any of these priorities, the way a query string or an option lists
+    them (names in any case, spaces around them ignored)."""
+    names = [item.strip() for item in text.split(",")]
+    for name in names:
+        if name.lower() not in Priority.__members__.values():
+            raise InvalidQuery("priority", f"{name!r} is not one of none, low, medium, high")
+    return frozenset(Priority(name.lower()) for name in names)
+
+
+def parse_tag_list(text: str) -> tuple[str, ...]:
+    """``home,Work``: the tags a task must all carry (compared ignoring case). Blank items
+    are ignored; control characters are refused. A tag no task carries (a 60-character
+    one, say) simply matches nothing."""
+    tags = tuple(tag for tag in (item.strip() for item in text.split(",")) if tag)
+    for tag in tags:
+        if any(unicodedata.category(char) in ("Cc", "Cs") for char in tag):
+            raise InvalidQuery("tag", f"{tag!r}: must not contain control characters")
+    return tags

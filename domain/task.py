@@ -202,8 +202,9 @@ class Task:
         """Bring back a task kept elsewhere (an export, a backup): its fields (``new``), id,
         timestamps and version (``task_id=None``: a new id). Every rule of ``create``
         holds, and the history must be possible: timezone-aware timestamps, ``updated_at``
-        not before ``created_at``, ``version`` ≥ 1. A completed task without its
-        ``completed_at`` (files from before it existed) was completed at ``updated_at``."""
+        not before ``created_at``, ``version`` ≥ 1, a completion between the two. A
+        completed task without its ``completed_at`` (files from before it existed) was
+        completed at ``updated_at``."""
         for name, moment in (
             ("created_at", created_at),
             ("updated_at", updated_at),
@@ -215,6 +216,8 @@ class Task:
             raise InvalidTaskField("updated_at", "must not be before created_at")
         if isinstance(version, bool) or version < 1:
             raise InvalidTaskField("version", "must be a positive integer")
+        if new.completed and completed_at and not created_at <= completed_at <= updated_at:
+            raise InvalidTaskField("completed_at", "must be between created_at and updated_at")
         task = cls.create(user_id=user_id, now=created_at, task_id=task_id, **new.values())
         task.updated_at = updated_at
         task.version = version

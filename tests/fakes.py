@@ -3,6 +3,7 @@ small helpers about tasks shared by the tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -87,17 +88,7 @@ class InterleavingUnitOfWork(InMemoryUnitOfWork):
 
 def fields_of(task: Task) -> tuple[object, ...]:
     """Every field of a task, to compare tasks by value (``==`` compares ids only)."""
-    return (
-        task.id,
-        task.user_id,
-        task.title,
-        task.description,
-        task.completed,
-        task.due_date,
-        task.created_at,
-        task.updated_at,
-        task.version,
-    )
+    return tuple(getattr(task, field.name) for field in dataclasses.fields(Task))
 
 
 def reference_order(tasks: Iterable[Task], query: TaskQuery) -> list[uuid.UUID]:

@@ -9,16 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from application.errors import InvalidRecord
-from application.queries import MAX_PAGE_SIZE, StatusFilter, TaskQuery
+from application.errors import InvalidQuery, InvalidRecord
+from application.queries import (
+    MAX_PAGE_SIZE,
+    StatusFilter,
+    TaskQuery,
+    parse_priority_list,
+    parse_tag_list,
+)
 from application.task_document import task_document
-from domain.errors import InvalidTaskField
-from domain.fields import TAG_MAX_LENGTH, Priority
-from domain.text import check_text
+from domain.fields import Priority
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.files import is_stdio, open_input, open_output
 from entrypoints.cli.output import TABLE_HEADER, table_row
@@ -30,36 +34,28 @@ tasks_app = typer.Typer(
     help="One user's tasks: list, export, import, demo data.", no_args_is_help=True
 )
 
+T = TypeVar("T")
+
 # Progress is reported after each page or batch of this many tasks, at the most.
 _PROGRESS_STEP = 1000
 _PRIORITY_NAMES = ", ".join(Priority)
 
 
-def _items(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",")]
-
-
 def _priorities(value: str) -> frozenset[Priority]:
-    """``--priority high,medium``: the list the HTTP API's ``priority=`` takes, in any case
-    (like ``--status``)."""
-    names = _items(value)
-    for name in names:
-        if name.lower() not in Priority.__members__.values():
-            raise typer.BadParameter(f"{name!r} is not one of {_PRIORITY_NAMES}")
-    return frozenset(Priority(name.lower()) for name in names)
+    """``--priority high,medium``: as the HTTP API's ``priority=`` takes them."""
+    return _parsed(parse_priority_list, value)
 
 
 def _tags(value: str) -> frozenset[str]:
-    """``--tag home,Work``: the tags a task must all carry (the query ignores their case).
-    Blank items are ignored, as by the HTTP API's ``tag=``; a tag no task could carry (too
-    long, a control character) is refused rather than silently matching nothing."""
-    tags = [tag for tag in _items(value) if tag]
-    for tag in tags:
-        try:
-            check_text("--tag", tag, max_length=TAG_MAX_LENGTH, multiline=False)
-        except InvalidTaskField as error:
-            raise typer.BadParameter(f"{tag!r}: {error.message}") from error
-    return frozenset(tags)
+    """``--tag home,Work``: as the HTTP API's ``tag=`` takes them."""
+    return frozenset(_parsed(parse_tag_list, value))
+
+
+def _parsed(parse: Callable[[str], T], value: str) -> T:
+    try:
+        return parse(value)
+    except InvalidQuery as error:
+        raise typer.BadParameter(error.message) from error
 
 
 def _list_option(name: str, parser: Callable[[str], object], help_text: str) -> Any:

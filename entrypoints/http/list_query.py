@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from application.errors import InvalidQuery
 from application.pagination import MAX_CURSOR_LENGTH, decode_cursor
 from application.queries import (
     DEFAULT_ORDER,
@@ -19,10 +18,10 @@ from application.queries import (
     SortOrder,
     StatusFilter,
     TaskQuery,
+    parse_priority_list,
+    parse_tag_list,
 )
-from domain.errors import InvalidTaskField
 from domain.task import Priority
-from domain.text import check_text
 from entrypoints.http.schemas import DateTime, DueDate
 
 # A comma-separated list of priorities or of at most 20 tags is far shorter than this.
@@ -84,8 +83,8 @@ async def list_query(
         order=order,
         limit=limit,
         search=q,
-        priorities=_priorities(priority),
-        tags=_tags(tag),
+        priorities=parse_priority_list(priority) if priority is not None else None,
+        tags=parse_tag_list(tag) if tag is not None else (),
         due_from=due_from,
         due_to=due_to,
         remind_to=remind_to,
@@ -96,30 +95,3 @@ async def list_query(
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]
-
-
-def _items(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",")]
-
-
-def _priorities(value: str | None) -> frozenset[Priority] | None:
-    if value is None:
-        return None
-    names = _items(value)
-    unknown = [name for name in names if name not in Priority.__members__.values()]
-    if unknown:
-        raise InvalidQuery("priority", f"{unknown[0]!r} is not one of none, low, medium, high")
-    return frozenset(Priority(name) for name in names)
-
-
-def _tags(value: str | None) -> tuple[str, ...]:
-    """The tags asked for; blank items are ignored, and one asked twice counts once."""
-    if value is None:
-        return ()
-    tags = [tag for tag in _items(value) if tag]
-    for tag in tags:
-        try:
-            check_text("tag", tag, max_length=_LIST_PARAMETER_LENGTH, multiline=False)
-        except InvalidTaskField as error:
-            raise InvalidQuery("tag", error.message) from error
-    return tuple(tags)

@@ -201,6 +201,7 @@ FILTERED = [
         (["--tag", "home,"], "ABE"),  # blank items are ignored, as by the HTTP API
         (["--tag", ","], "ABCDE"),
         (["--tag", "nobody"], ""),
+        (["--tag", "x" * 51], ""),  # longer than a tag can be: matches nothing
         (["--tag", "home", "--priority", "high", "--status", "pending"], "A"),
         (["--tag", "work", "--priority", "low,medium"], "C"),
     ],
@@ -871,7 +872,6 @@ def test_a_bad_database_url_is_a_configuration_error(cli_env: pytest.MonkeyPatch
             ["tasks", "list", "--user", "u", "--tag", "home,a\x01b"],
             "Invalid value for '--tag': 'a\\x01b': must not contain control characters",
         ),
-        (["tasks", "list", "--user", "u", "--tag", "x" * 51], "at most 50 characters"),
         (["tasks", "export", "--user", "u"], "Missing option '--output'"),
         (["tasks", "import", "--user", "u"], "Missing argument"),
         (["tasks", "seed", "--user", "u", "--count", "0"], "'--count'"),

@@ -82,20 +82,6 @@ def record_of(task: Task, **changes: object) -> TaskRecord:
     return TaskRecord(**fields)  # type: ignore[arg-type]
 
 
-def every_field(task: Task) -> tuple[object, ...]:
-    """``fields_of`` and the fields it leaves out: priority, tags, reminder, recurrence,
-    completion time and next occurrence."""
-    return (
-        *fields_of(task),
-        task.priority,
-        task.tags,
-        task.remind_at,
-        task.recurrence,
-        task.completed_at,
-        task.next_task_id,
-    )
-
-
 @pytest.fixture
 def admin() -> Admin:
     return Admin()
@@ -175,7 +161,7 @@ async def test_import_keeps_ids_timestamps_versions_and_fields(admin: Admin) -> 
     ]
     assert await admin.import_.execute(ALICE, records) == 2
     first, second = sorted(admin.tasks_of(ALICE), key=lambda t: t.title)
-    assert every_field(first) == (
+    assert fields_of(first) == (
         records[0].id,
         ALICE,
         "Buy milk",
@@ -270,12 +256,12 @@ async def test_export_then_import_into_a_purged_user_restores_the_same_tasks(adm
     await admin.add(ALICE, 2, completed=True)
     await admin.add(ALICE, 2, priority=Priority.HIGH, tags=("work",))
     await complete_a_recurring_task(admin, ALICE)
-    before = sorted((every_field(t) for t in await admin.exported(ALICE)), key=str)
+    before = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
     records = [record_of(task) for task in await admin.exported(ALICE)]
     await admin.purge.execute(ALICE)
     assert admin.tasks_of(ALICE) == []
     assert await admin.import_.execute(ALICE, records) == 11
-    after = sorted((every_field(t) for t in await admin.exported(ALICE)), key=str)
+    after = sorted((fields_of(t) for t in await admin.exported(ALICE)), key=str)
     assert after == before
 
 
@@ -305,8 +291,8 @@ async def test_import_with_new_ids_drops_the_link_to_the_next_occurrence(admin: 
     done, follow_up = await complete_a_recurring_task(admin, ALICE)
     assert await admin.import_.execute(BOB, [record_of(done), record_of(follow_up)], new_ids=True)
     copies = sorted(admin.tasks_of(BOB), key=lambda t: t.created_at)
-    assert [every_field(t)[2:-1] for t in copies] == [
-        every_field(t)[2:-1] for t in (done, follow_up)
+    assert [fields_of(t)[2:-1] for t in copies] == [
+        fields_of(t)[2:-1] for t in (done, follow_up)
     ]  # all but id, owner and next_task_id
     assert [t.next_task_id for t in copies] == [None, None]
     # The originals keep their link.

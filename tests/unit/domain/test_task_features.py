@@ -191,3 +191,17 @@ def test_an_edit_that_sets_the_same_values_changes_nothing(
     task = a_task(priority=priority, tags=tuple(tags))
     assert not task.apply(TaskChanges(priority=priority, tags=tuple(tags)), LATER)
     assert task.version == 1
+
+
+@pytest.mark.parametrize("completed_at", [T0 - timedelta(seconds=1), LATER + timedelta(seconds=1)])
+def test_a_restored_completion_must_fall_within_the_tasks_history(completed_at: datetime) -> None:
+    with pytest.raises(InvalidTaskField) as caught:
+        Task.restore(
+            NewTask(title="t", completed=True),
+            task_id=None,
+            user_id="alice",
+            created_at=T0,
+            updated_at=LATER,
+            completed_at=completed_at,
+        )
+    assert caught.value.field == "completed_at"
