@@ -247,8 +247,8 @@ class Task:
             _given_or(changes.description, self.description, normalize_description),
             completed,
             due_date,
-            self.priority if isinstance(changes.priority, _Unset) else Priority(changes.priority),
-            self.tags if isinstance(changes.tags, _Unset) else normalize_tags(changes.tags),
+            _given_or(changes.priority, self.priority, Priority),
+            _given_or(changes.tags, self.tags, normalize_tags),
             _given_or(changes.remind_at, self.remind_at, normalize_remind_at),
             recurrence,
         )

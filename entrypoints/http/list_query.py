@@ -4,7 +4,7 @@ from the query string into a ``TaskQuery`` (a dependency of the list routes)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
@@ -38,17 +38,20 @@ def _default_orders() -> str:
     return ", ".join(f"{order} for {'/'.join(sorts)}" for order, sorts in sorts_by_order.items())
 
 
+def _text(description: str, max_length: int, pattern: str) -> Any:
+    """A text parameter: its length and grammar, published in the schema."""
+    return Query(
+        max_length=max_length, description=description, json_schema_extra={"pattern": pattern}
+    )
+
+
 async def list_query(
     status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
     sort: Annotated[SortField, Query()] = SortField.CREATED,
     order: Annotated[SortOrder | None, Query(description=f"Default: {_default_orders()}")] = None,
     q: Annotated[
         str | None,
-        Query(
-            max_length=MAX_SEARCH_LENGTH,
-            description="Case-insensitive text in title or description",
-            json_schema_extra={"pattern": "^[^\\x00]*$"},
-        ),
+        _text("Case-insensitive text in title or description", MAX_SEARCH_LENGTH, "^[^\\x00]*$"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
@@ -57,18 +60,18 @@ async def list_query(
     ] = None,
     priority: Annotated[
         str | None,
-        Query(
-            max_length=_LIST_PARAMETER_LENGTH,
-            description="Any of these priorities, comma-separated (e.g. `high,medium`)",
-            json_schema_extra={"pattern": _PRIORITY_LIST},
+        _text(
+            "Any of these priorities, comma-separated (e.g. `high,medium`)",
+            _LIST_PARAMETER_LENGTH,
+            _PRIORITY_LIST,
         ),
     ] = None,
     tag: Annotated[
         str | None,
-        Query(
-            max_length=_LIST_PARAMETER_LENGTH,
-            description="Tasks carrying all of these tags (ignoring case), comma-separated",
-            json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
+        _text(
+            "Tasks carrying all of these tags (ignoring case), comma-separated",
+            _LIST_PARAMETER_LENGTH,
+            "^[^\\x00-\\x1f\\x7f-\\x9f]*$",
         ),
     ] = None,
     due_from: Annotated[DueDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
