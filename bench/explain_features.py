@@ -10,12 +10,13 @@ pages (``list_statements``), ``_SUMMARY`` and ``_TAG_COUNTS``, compiled for psyc
 bound parameters. Each statement runs once to warm the cache, then five times; the plan
 shown is the run with the median execution time.
 
-Then the experiments, in the same database: the tag filter's first page written three
-ways (the service's ``IN (… GROUP BY … HAVING count(*) = n)``, one ``EXISTS`` per tag, and
-the proposed walk of the tag index, ``tag_walk``), each with its custom plan and with the
-generic plan a statement prepared by psycopg may get after five executions; the service's
-statement and the walk again with a foreign key (task_id, user_id) → tasks (id, user_id);
-and the summary with a covering index. Each schema change is made and undone here.
+Then the experiments, in the same database: the tag filter's first page (and two deeper
+pages of the heavy user's) written three ways — the service's ``IN (… GROUP BY … HAVING
+count(*) = n)``, one ``EXISTS`` per tag, and the proposed walk of the tag index,
+``tag_walk`` — each with its custom plan and with the generic plan a statement prepared by
+psycopg may get after five executions; the service's statement and the walk again with a
+foreign key (task_id, user_id) → tasks (id, user_id); and the summary with a covering
+index. Each schema change is made and undone here.
 Prints Markdown: the tables, then every plan.
 """
 
@@ -32,11 +33,12 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from adapters.sql.listing import list_statements
 from adapters.sql.repository import _SUMMARY, _TAG_COUNTS
 from adapters.sql.tables import TASK_TAGS, TASKS
-from application.queries import SortField, SortOrder, TaskQuery
+from application.queries import SortField, SortOrder, TaskPosition, TaskQuery
 from bench.explain_pagination import (
     DEEP_PAGE,
     HEAVY_USER,
@@ -104,44 +106,73 @@ def summary_case(owner: str) -> Case:
     return Case(f"summary (today={TODAY})", owner, _SUMMARY, {"owner": owner, "today": TODAY})
 
 
+@dataclass(frozen=True)
+class TagPage:
+    """A page of ``tag=…`` (sort=created desc): the first, or the one after ``after``."""
+
+    name: str
+    owner: str
+    tags: tuple[str, ...]
+    after: TaskPosition | None = None
+
+    def query(self, *, tags: bool = True) -> TaskQuery:
+        return TaskQuery(tags=self.tags if tags else (), after=self.after, limit=PAGE + 1)
+
+
+def tag_pages(conn: psycopg.Connection) -> list[TagPage]:
+    """Every tag filter's first page for both users; two deeper pages for the heavy one."""
+    first = [TagPage(name, owner, tags) for owner in USERS for name, tags in TAG_FILTERS.items()]
+    deep = []
+    for tags, page in (((COMMON_TAG,), 100), ((COMMON_TAG, SECOND_TAG), 40)):
+        # The pages before it, read with the service's own statement: where they end.
+        before = list_statements(HEAVY_USER, TaskQuery(tags=tags, limit=(page - 1) * PAGE))[0]
+        expanded = expand(before.statement, before.parameters)
+        with conn.cursor(row_factory=dict_row) as cur:
+            last = cur.execute(expanded.statement, expanded.parameters).fetchall()[-1]
+        after = TaskPosition(value=last["created_at"], task_id=last["id"])
+        deep.append(TagPage(f"tag={','.join(tags)}, page {page}", HEAVY_USER, tags, after))
+    return first + deep
+
+
 def _tag_key(n: int) -> sa.BindParameter[str]:
     return sa.bindparam(f"tag_{n}", type_=TASK_TAGS.c.name_key.type)
 
 
-def _without_tags(owner: str, tags: tuple[str, ...]) -> tuple[sa.Select[Any], dict[str, Any]]:
-    """The service's first page (default sort) without its tag filter, and the parameters
-    with the tag keys as ``tag_0``, ``tag_1``…"""
-    page = list_statements(owner, TaskQuery(limit=PAGE + 1))[0]
-    keys = sorted(TaskQuery(tags=tags).tag_keys)
-    return page.statement, {**page.parameters, **{f"tag_{n}": k for n, k in enumerate(keys)}}
+def _tag_keys(page: TagPage) -> dict[str, str]:
+    return {f"tag_{n}": key for n, key in enumerate(sorted(page.query().tag_keys))}
 
 
-def exists_per_tag(name: str, owner: str, tags: tuple[str, ...]) -> Case:
+def service_tag_filter(page: TagPage) -> Case:
+    return list_case(page.name, page.owner, page.query())
+
+
+def exists_per_tag(page: TagPage) -> Case:
     """Rejected: one ``EXISTS`` semi-join per tag, which the planner may run either way
     round (walk the sort index and probe the tags, or read the tags and sort)."""
-    statement, parameters = _without_tags(owner, tags)
-    statement = statement.where(
+    base = list_case(page.name, page.owner, page.query(tags=False))
+    statement = base.statement.where(  # type: ignore[attr-defined]
         *(
             sa.exists().where(
                 TASK_TAGS.c.task_id == TASKS.c.id,
                 TASK_TAGS.c.user_id == sa.bindparam("owner"),
                 TASK_TAGS.c.name_key == _tag_key(n),
             )
-            for n in range(len(tags))
+            for n in range(len(page.tags))
         )
     )
-    return Case(name, owner, statement, parameters)
+    return Case(page.name, page.owner, statement, {**base.parameters, **_tag_keys(page)})
 
 
-def tag_walk(name: str, owner: str, tags: tuple[str, ...]) -> Case:
+def tag_walk(page: TagPage) -> Case:
     """Proposed for sort=created: the page read off ``ix_task_tags_user_tag``, which
-    holds each tag's tasks in creation order — ``tag_0`` walked in the page's order,
-    every other tag joined on (created_at, task_id) (a merge join of ordered index scans),
-    then the page's tasks by primary key."""
-    statement, parameters = _without_tags(owner, tags)
-    aliases = [TASK_TAGS.alias(f"tag_{n}") for n in range(len(tags))]
+    holds each tag's tasks in creation order — ``tag_0`` walked in the page's order (from
+    the cursor's position on: the only keyset bound), every other tag joined on
+    (created_at, task_id) (a merge join of ordered index scans, or probes), then the page's
+    tasks by primary key, every other filter of the page unchanged."""
+    base = list_case(page.name, page.owner, replace(page.query(tags=False), after=None))
+    aliases = [TASK_TAGS.alias(f"tag_{n}") for n in range(len(page.tags))]
     lead = aliases[0]
-    statement = statement.join(lead, lead.c.task_id == TASKS.c.id)
+    statement = base.statement.join(lead, lead.c.task_id == TASKS.c.id)  # type: ignore[attr-defined]
     for alias in aliases[1:]:
         on = sa.and_(alias.c.task_id == lead.c.task_id, alias.c.created_at == lead.c.created_at)
         statement = statement.join(alias, on)
@@ -149,12 +180,16 @@ def tag_walk(name: str, owner: str, tags: tuple[str, ...]) -> Case:
         statement = statement.where(
             alias.c.user_id == sa.bindparam("owner"), alias.c.name_key == _tag_key(n)
         )
+    parameters = {**base.parameters, **_tag_keys(page)}
+    if page.after is not None:
+        position = sa.tuple_(
+            sa.bindparam("after_value", type_=lead.c.created_at.type),
+            sa.bindparam("after_id", type_=lead.c.task_id.type),
+        )
+        statement = statement.where(sa.tuple_(lead.c.created_at, lead.c.task_id) < position)
+        parameters |= {"after_value": page.after.value, "after_id": page.after.task_id}
     statement = statement.order_by(None).order_by(lead.c.created_at.desc(), lead.c.task_id.desc())
-    return Case(name, owner, statement, parameters)
-
-
-def service_tag_filter(name: str, owner: str, tags: tuple[str, ...]) -> Case:
-    return list_case(name, owner, TaskQuery(tags=tags))
+    return Case(page.name, page.owner, statement, parameters)
 
 
 TAG_STATEMENTS = {
@@ -271,17 +306,18 @@ def report(conn: psycopg.Connection) -> None:
         ("generic", explain_generic),
     )
 
+    pages = tag_pages(conn)
+
     def tag_runs(statements: dict[str, Any]) -> list[tuple[str, Case, tuple[str, float]]]:
         return [
-            (f"{name}: {statement}, {kind} plan", case, run(conn, case, explain))
-            for owner in USERS
-            for name, tags in TAG_FILTERS.items()
+            (f"{page.name}: {statement}, {kind} plan", case, run(conn, case, explain))
+            for page in pages
             for statement, build in statements.items()
-            for case in [build(name, owner, tags)]
+            for case in [build(page)]
             for kind, explain in plan_kinds
         ]
 
-    table("Tag filter, first page, sort=created desc: three statements", tag_runs(TAG_STATEMENTS))
+    table("Tag filter, sort=created desc: three statements", tag_runs(TAG_STATEMENTS))
     with schema_change(conn, OWNER_FOREIGN_KEY):
         table(
             "Tag filter with a foreign key (task_id, user_id) → tasks (id, user_id)",
