@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -20,7 +21,8 @@ from application.task_document import json_value
 
 
 def dump_json_column(value: Any) -> str:
-    """JSON columns hold task document values: dates written as the task codec writes them."""
+    """JSON columns hold task document values: dates written as the task codec writes them.
+    They are read back with orjson: every listed task has its tags to parse."""
     return json.dumps(value, default=json_value)
 
 
@@ -108,6 +110,7 @@ def create_engine(url: URL, pool: PoolSettings, *, autocommit: bool = False) -> 
     engine = create_async_engine(
         url,
         json_serializer=dump_json_column,
+        json_deserializer=orjson.loads,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
@@ -195,6 +198,7 @@ def _create_sqlite_engine(url: URL, isolation: dict[str, Any]) -> AsyncEngine:
         connect_args={"timeout": 5},
         hide_parameters=True,
         json_serializer=dump_json_column,
+        json_deserializer=orjson.loads,
         **isolation,
     )
 
