@@ -329,15 +329,10 @@ def _anchored(
     same (its series goes on), else a series starting on the due date, which it needs."""
     if rule is None:
         return None
-    anchored: Recurrence | None
-    if isinstance(rule, Recurrence):
-        anchored = rule
-    elif rule.same_rule(current):
-        anchored = current
-    elif due_date is not None:
-        anchored = Recurrence(rule.frequency, rule.interval, starts_on=due_date)
-    else:
-        anchored = None
-    if anchored is None or due_date is None:
+    if due_date is None:
         raise InvalidTaskField("recurrence", "needs a due_date (the first date of the series)")
-    return anchored
+    if isinstance(rule, Recurrence):
+        return rule
+    if current is not None and rule.same_rule(current):
+        return current
+    return Recurrence(rule.frequency, rule.interval, starts_on=due_date)

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from application.errors import ConcurrentUpdate, InvalidQuery, TaskNotFound
 from application.ports import Clock, UnitOfWork
+from application.use_cases.tasks import store_edit
 from domain.task import Task, TaskChanges
 
 MAX_BATCH_SIZE = 200
@@ -76,11 +77,10 @@ class BatchEditTasks:
                 outcome = task.edit(changes, now)
                 if not outcome.changed:
                     continue
-                if not await uow.tasks.update(task, expected_version=read_version):
+                if not await store_edit(uow, task, outcome, read_version):
                     return None
                 result.tasks.append(task)
                 if outcome.next_occurrence is not None:
-                    await uow.tasks.add(outcome.next_occurrence)
                     result.created.append(outcome.next_occurrence)
             await uow.commit()
             return result

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from application.errors import (
     ConcurrentUpdate,
@@ -19,6 +19,7 @@ from application.errors import (
 )
 from application.ports import Clock, IdempotencyRecord, UnitOfWork
 from application.queries import MAX_PAGE_SIZE, TaskPosition, TaskQuery, position_of
+from application.task_document import json_value
 from domain.recurrence import RecurrenceRule
 from domain.task import Edit, NewTask, Task, TaskChanges
 
@@ -59,11 +60,9 @@ _DEFAULTS = {field.name: field.default for field in fields(NewTask)}
 
 
 def _fingerprint_value(value: object) -> object:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
     if isinstance(value, RecurrenceRule):
         return [value.frequency.value, value.interval]
-    raise TypeError(f"{type(value).__name__} is not part of a new task")
+    return json_value(value)
 
 
 class CreateTask:
@@ -157,6 +156,17 @@ def _check_version(task: Task, accepted: AcceptedVersions) -> None:
         raise VersionMismatch(task.id)
 
 
+async def store_edit(uow: UnitOfWork, task: Task, outcome: Edit, read_version: int) -> bool:
+    """Write an edited task if it is still at ``read_version``, and, only once that write has
+    landed, the next occurrence the edit made: so of concurrent completers only the one
+    whose write lands continues the series. Returns whether the write landed."""
+    if not await uow.tasks.update(task, expected_version=read_version):
+        return False
+    if outcome.next_occurrence is not None:
+        await uow.tasks.add(outcome.next_occurrence)
+    return True
+
+
 async def _edit_task(
     uow: UnitOfWork,
     clock: Clock,
@@ -171,8 +181,8 @@ async def _edit_task(
     With ``accepted`` versions (``If-Match``) a lost race is the caller's conflict; without
     them the edit is re-applied to the fresh task, so no concurrent write is silently
     overwritten. A completion that continues a series adds the next occurrence in the same
-    transaction, only once its own write has landed: of concurrent completers, the one
-    that wins creates it; the others re-read a completed task and create nothing.
+    transaction (``store_edit``); the completers that lose re-read a completed task and
+    create nothing.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -184,9 +194,7 @@ async def _edit_task(
             outcome = edit(task, clock.now())
             if not outcome.changed:
                 return task
-            if await uow.tasks.update(task, expected_version=read_version):
-                if outcome.next_occurrence is not None:
-                    await uow.tasks.add(outcome.next_occurrence)
+            if await store_edit(uow, task, outcome, read_version):
                 await uow.commit()
                 return task
         if accepted is not None:
