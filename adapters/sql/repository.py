@@ -34,9 +34,9 @@ from domain.task import Task
 
 # Statements are built once, with bound parameters: SQLAlchemy finds their compiled form
 # without rebuilding and re-hashing a statement per call.
-_THIS_TASK = sa.and_(
-    TASKS.c.user_id == sa.bindparam("owner"), TASKS.c.id == sa.bindparam("task_id")
-)
+_OWNED = TASKS.c.user_id == sa.bindparam("owner")
+_AMONG = TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True))
+_THIS_TASK = sa.and_(_OWNED, TASKS.c.id == sa.bindparam("task_id"))
 _AT_VERSION = TASKS.c.version == sa.bindparam("expected_version")
 _GET = sa.select(*TASK_COLUMNS).where(_THIS_TASK)
 _INSERT = sa.insert(TASKS)
@@ -47,15 +47,19 @@ _UPDATE = (
 )
 _DELETE = sa.delete(TASKS).where(_THIS_TASK)
 _DELETE_AT_VERSION = sa.delete(TASKS).where(_THIS_TASK, _AT_VERSION)
-_DELETE_ALL = sa.delete(TASKS).where(TASKS.c.user_id == sa.bindparam("owner"))
-_OWNERS_OF = sa.select(TASKS.c.id, TASKS.c.user_id).where(
-    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True))
-)
-_COMPLETED_AS_ONE = sa.case((TASKS.c.completed, 1), else_=0)
+_DELETE_ALL = sa.delete(TASKS).where(_OWNED)
+_OWNERS_OF = sa.select(TASKS.c.id, TASKS.c.user_id).where(_AMONG)
+
+
+def _count_where(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    """How many rows meet all the conditions (0 when none do)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
+
+
 _TOTALS = sa.select(
     sa.func.count(),
     sa.func.count(sa.distinct(TASKS.c.user_id)),
-    sa.func.coalesce(sa.func.sum(_COMPLETED_AS_ONE), 0),
+    _count_where(TASKS.c.completed.is_(True)),
 ).select_from(TASKS)
 _PER_OWNER = sa.func.count().label("tasks")
 _LARGEST = (
@@ -64,23 +68,11 @@ _LARGEST = (
     .order_by(_PER_OWNER.desc(), TASKS.c.user_id.asc())
     .limit(sa.bindparam("top", type_=sa.Integer()))
 )
-_GET_MANY = sa.select(*TASK_COLUMNS).where(
-    TASKS.c.user_id == sa.bindparam("owner"),
-    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True)),
-)
-_DELETE_MANY = sa.delete(TASKS).where(
-    TASKS.c.user_id == sa.bindparam("owner"),
-    TASKS.c.id.in_(sa.bindparam("task_ids", expanding=True)),
-)
-_DELETE_COMPLETED = sa.delete(TASKS).where(
-    TASKS.c.user_id == sa.bindparam("owner"), TASKS.c.completed.is_(True)
-)
+_GET_MANY = sa.select(*TASK_COLUMNS).where(_OWNED, _AMONG)
+_DELETE_MANY = sa.delete(TASKS).where(_OWNED, _AMONG)
+_DELETE_COMPLETED = sa.delete(TASKS).where(_OWNED, TASKS.c.completed.is_(True))
 _INSERT_TAGS = sa.insert(TASK_TAGS)
 _DELETE_TAGS = sa.delete(TASK_TAGS).where(TASK_TAGS.c.task_id == sa.bindparam("task_id"))
-
-
-def _count_where(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0)), 0)
 
 
 _PENDING = TASKS.c.completed.is_(False)
@@ -91,7 +83,7 @@ _SUMMARY = sa.select(
     _count_where(_PENDING, TASKS.c.due_date < _TODAY),
     _count_where(_PENDING, TASKS.c.due_date == _TODAY),
     *(_count_where(_PENDING, TASKS.c.priority == p.rank) for p in Priority),
-).where(TASKS.c.user_id == sa.bindparam("owner"))
+).where(_OWNED)
 _FIRST_SEEN = TASK_TAGS.alias("first_seen")
 _TAG_COUNTS = (
     sa.select(
