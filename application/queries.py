@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -95,8 +96,9 @@ class TaskQuery:
     def direction(self) -> SortOrder:
         return self.order or DEFAULT_ORDER[self.sort]
 
-    @property
+    @cached_property
     def tag_keys(self) -> frozenset[str]:
+        """The tags asked for, as compared (ignoring case); the stores ask for it per task."""
         return frozenset(tag_key(tag) for tag in self.tags)
 
     def filters(self) -> tuple[object, ...]:
