@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from application.errors import InvalidQuery
 from domain.fields import Priority, tag_key
