@@ -22,8 +22,11 @@ FUZZ_LOG := .pytest-schemathesis.log
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# Bytecode is compiled here, once: where PYTHONDONTWRITEBYTECODE is set, Python would
+# otherwise compile every module again on every start (each `todo-admin` run, each server).
 install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
+	$(UV) run --no-sync python -m compileall -q domain application adapters entrypoints
 
 run: install
 	$(UV) run --no-sync python scripts/ensure_dotenv.py
