@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from application.ports import TaskSummary
 from domain.errors import InvalidTaskField
 from domain.fields import Priority
 from domain.recurrence import Frequency, Recurrence, RecurrenceRule
@@ -61,6 +62,18 @@ def task_document(task: Task) -> dict[str, Any]:
     document = _document(task)
     del document["version"]
     return document
+
+
+def summary_document(summary: TaskSummary) -> dict[str, Any]:
+    """A user's counts (``GET /api/tasks/summary``, the MCP ``task_summary`` tool)."""
+    return {
+        "total": summary.total,
+        "pending": summary.pending,
+        "completed": summary.completed,
+        "overdue": summary.overdue,
+        "due_today": summary.due_today,
+        "by_priority": {priority.value: count for priority, count in summary.by_priority.items()},
+    }
 
 
 def task_record(task: Task) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from application.task_document import summary_document
 from entrypoints.http.dependencies import GetTaskSummaryUseCase, ListTagsUseCase
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.responses import JSON
@@ -33,15 +34,7 @@ async def task_summary(
     ] = None,
 ) -> Response:
     summary = await use_case.execute(identity.user_id, today=today)
-    document = {
-        "total": summary.total,
-        "pending": summary.pending,
-        "completed": summary.completed,
-        "overdue": summary.overdue,
-        "due_today": summary.due_today,
-        "by_priority": {p.value: count for p, count in summary.by_priority.items()},
-    }
-    return Response(dump_json(document), media_type=JSON)
+    return Response(dump_json(summary_document(summary)), media_type=JSON)
 
 
 @router.get(
