@@ -23,6 +23,7 @@ from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.routers import compat, health, overview, tasks
 from entrypoints.logs import configure_logging
+from entrypoints.mcp.http import McpEndpoint, McpRoute, metadata_router
 
 DESCRIPTION = """
 Tasks of the signed-in user. Every `/api` route needs `Authorization: Bearer <JWT>`
@@ -36,6 +37,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     settings = container.settings()
     # Fail at start-up, not on the first request, when identity cannot be verified safely.
     verifier = container.token_verifier()
+    mcp_endpoint = McpEndpoint(container)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +46,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         # trigger no longer walk it, which otherwise shows as long-tail latency.
         gc.collect()
         gc.freeze()
-        yield
+        async with mcp_endpoint.run():
+            yield
         await close_token_verifier(verifier)
         await close_container(container)
 
@@ -60,6 +63,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(overview.router)
     app.include_router(tasks.router)
     app.include_router(compat.router)
+    # The MCP tools for AI agents: the same use cases, users and tokens (entrypoints/mcp).
+    app.include_router(metadata_router)
+    app.router.routes.append(McpRoute(mcp_endpoint))
     install_problem_handlers(app)
     install_openapi(app)
     # Added inner to outer: the body limit runs first; request ids and the 500 safety net
@@ -71,8 +77,22 @@ def create_app(container: Container | None = None) -> FastAPI:
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-        expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
+        # MCP clients send their protocol version, and read the 401's challenge.
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "Mcp-Protocol-Version",
+        ],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Link",
+            "X-Request-ID",
+            "Retry-After",
+            "WWW-Authenticate",
+        ],
         max_age=600,
     )
     configure_logging(settings.log_level, settings.log_format)

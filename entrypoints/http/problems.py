@@ -89,15 +89,27 @@ class MalformedHeader(ValueError):
     """A request header we rely on (If-Match, Idempotency-Key) is not well-formed."""
 
 
-def bearer_challenge(error: str | None = None, description: str | None = None) -> str:
-    """``WWW-Authenticate`` value per RFC 6750 §3 (no error code when no token was sent)."""
+def bearer_challenge(
+    error: str | None = None,
+    description: str | None = None,
+    *,
+    resource_metadata: str | None = None,
+) -> str:
+    """``WWW-Authenticate`` value per RFC 6750 §3 (no error code when no token was sent),
+    naming the protected resource's metadata (RFC 9728 §5.1) where there is one."""
     challenge = f'Bearer realm="{REALM}"'
+    if resource_metadata:
+        challenge += f', resource_metadata="{_quotable(resource_metadata)}"'
     if error:
         challenge += f', error="{error}"'
     if description:
-        safe = description.replace("\\", "").replace('"', "'")
-        challenge += f', error_description="{safe}"'
+        challenge += f', error_description="{_quotable(description)}"'
     return challenge
+
+
+def _quotable(text: str) -> str:
+    """``text`` made safe inside a quoted-string: no backslashes, quotes or line breaks."""
+    return text.replace("\\", "").replace('"', "'").replace("\r", "").replace("\n", "")
 
 
 FieldErrors = list[dict[str, str]]
