@@ -1,7 +1,7 @@
 """``todo-admin`` commands. Each builds the container, takes the use case it needs, and maps
 every failure to one line on stderr and a documented exit code (``entrypoints.cli.errors``).
 
-The command groups live in their own modules (``tasks``, ``users``, ``stats``); this one
+The command groups live in their own modules (``tasks``, ``users``, ``stats``, ``mcp``); this one
 assembles them and keeps the ``db`` and ``token`` commands.
 """
 
@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from adapters.sql.migrate import current_revision, head_revision, upgrade
 from entrypoints.cli.errors import ExitCode, fail
+from entrypoints.cli.mcp import mcp
 from entrypoints.cli.runtime import (
     cli_errors,
     load_container,
@@ -86,6 +87,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(users_app, name="users")
 app.command("stats")(stats)
+app.command("mcp")(mcp)
 
 
 @db_app.command("upgrade")
