@@ -94,11 +94,13 @@ class McpEndpoint:
 
 
 class McpRoute(Route):
-    """``/mcp``, named in the access log by its path like the API's routes (FastAPI's own
-    routes put themselves in the scope the same way)."""
+    """``/mcp``, for POST only: a stateless server has no session to end (DELETE) and no
+    message of its own to stream (GET would hold an idle event stream open for good), so
+    both are 405, as the transport allows. It names itself in the scope for the access log,
+    as FastAPI's routes do."""
 
     def __init__(self, endpoint: McpEndpoint) -> None:
-        super().__init__(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"])
+        super().__init__(MCP_PATH, endpoint, methods=["POST"])
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)

@@ -357,3 +357,15 @@ async def test_a_bug_is_a_generic_tool_error_and_a_log_line(
     log = capsys.readouterr().err
     assert "tool task_summary failed unexpectedly" in log
     assert "RuntimeError: secret detail" in log  # the traceback, for whoever fixes it
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
+async def test_only_post_is_served(memory_app: FastAPI, method: str) -> None:
+    """A stateless server has no event stream to offer (a GET would stay open, idle, for
+    good) and no session to end."""
+    async with rest_client(memory_app) as http:
+        response = await http.request(
+            method, "/mcp", headers={**auth(new_user()), "Accept": "text/event-stream"}
+        )
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
