@@ -50,22 +50,25 @@ class McpEndpoint:
 
     def __init__(self, container: Container) -> None:
         self._verifier = container.token_verifier()
-        self._sessions = StreamableHTTPSessionManager(
-            app=build_mcp_server(container, _acting_user),
-            stateless=True,
-            json_response=True,
-            max_request_body_size=MAX_BODY_BYTES,
-        )
+        self._server = build_mcp_server(container, _acting_user)
+        self._sessions: StreamableHTTPSessionManager | None = None
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[None]:
         """Keep the SDK's session manager running meanwhile. It runs in a task of its own:
         its task group must be left by the task that entered it, and a lifespan's start and
         end may run in different tasks (test harnesses do that)."""
+        # A manager runs once; a new one per lifespan lets the app be started again.
+        sessions = StreamableHTTPSessionManager(
+            app=self._server,
+            stateless=True,
+            json_response=True,
+            max_request_body_size=MAX_BODY_BYTES,
+        )
         ready, stop = asyncio.Event(), asyncio.Event()
 
         async def serve() -> None:
-            async with self._sessions.run():
+            async with sessions.run():
                 ready.set()
                 await stop.wait()
 
@@ -75,9 +78,11 @@ class McpEndpoint:
         if task.done():
             ready_wait.cancel()
             task.result()  # it failed to start: raise why
+        self._sessions = sessions
         try:
             yield
         finally:
+            self._sessions = None
             stop.set()
             await task
 
@@ -88,6 +93,8 @@ class McpEndpoint:
         except (MissingCredentials, InvalidToken) as error:
             await _unauthorized(request, error)(scope, receive, send)
             return
+        if self._sessions is None:
+            raise RuntimeError("/mcp was called outside the app's lifespan")
         scope.setdefault("state", {})["user_id"] = identity.user_id
         scope[_ACTING_USER] = identity.user_id
         await self._sessions.handle_request(scope, receive, send)

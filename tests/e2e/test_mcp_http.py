@@ -369,3 +369,12 @@ async def test_only_post_is_served(memory_app: FastAPI, method: str) -> None:
         )
     assert_problem(response, 405)
     assert response.headers["allow"] == "POST"
+
+
+async def test_the_app_serves_mcp_again_after_a_restart() -> None:
+    """A lifespan may run more than once on one app (a test client per test, a server's
+    reload): each run gets MCP going again."""
+    app = create_app(build_container(make_settings("memory://")))
+    for title in ("first run", "second run"):
+        async with app.router.lifespan_context(app), mcp_session(app, new_user()) as mcp:
+            assert structured(await mcp.call_tool("add_task", {"title": title}))["title"] == title
