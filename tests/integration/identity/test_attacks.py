@@ -183,30 +183,36 @@ def now() -> int:
 
 
 @pytest.mark.parametrize(
-    ("label", "token_claims"),
+    ("label", "make_claims"),
     [
-        ("expired", claims(exp=now() - 120)),
-        ("no exp", claims(exp=None)),
-        ("not yet valid", claims(nbf=now() + 300)),
-        ("issued in the future", claims(iat=now() + 300)),
-        ("wrong issuer", claims(issuer="https://evil.example")),
-        ("issuer with trailing slash", claims(issuer=ISSUER + "/")),
-        ("no issuer", claims(issuer=None)),
-        ("wrong audience", claims(audience="https://other-service.example")),
-        ("no audience", claims(audience=None)),
-        ("audience list without us", claims(audience=["https://a.example", "https://b.example"])),
-        ("no subject", claims(sub=None)),
-        ("empty subject", claims(sub="")),
-        ("blank subject", claims(sub="   ")),
-        ("numeric subject", claims(sub=42)),
-        ("list subject", claims(sub=["user-1"])),
+        ("expired", lambda: claims(exp=now() - 120)),
+        ("no exp", lambda: claims(exp=None)),
+        ("not yet valid", lambda: claims(nbf=now() + 300)),
+        ("issued in the future", lambda: claims(iat=now() + 300)),
+        ("wrong issuer", lambda: claims(issuer="https://evil.example")),
+        ("issuer with trailing slash", lambda: claims(issuer=ISSUER + "/")),
+        ("no issuer", lambda: claims(issuer=None)),
+        ("wrong audience", lambda: claims(audience="https://other-service.example")),
+        ("no audience", lambda: claims(audience=None)),
+        (
+            "audience list without us",
+            lambda: claims(audience=["https://a.example", "https://b.example"]),
+        ),
+        ("no subject", lambda: claims(sub=None)),
+        ("empty subject", lambda: claims(sub="")),
+        ("blank subject", lambda: claims(sub="   ")),
+        ("numeric subject", lambda: claims(sub=42)),
+        ("list subject", lambda: claims(sub=["user-1"])),
     ],
 )
 async def test_unacceptable_claims_are_rejected(
-    label: str, token_claims: dict[str, object], composite: CompositeTokenVerifier
+    label: str, make_claims: Callable[[], dict[str, object]], composite: CompositeTokenVerifier
 ) -> None:
+    # Made when the test runs, not when it is collected: a token that is "not yet valid"
+    # at collection is valid minutes later, and every token then expires (a right answer
+    # for the wrong reason).
     for algorithm in ALGORITHMS:
-        token = cached_key(algorithm, f"kid-{algorithm}").token(token_claims)
+        token = cached_key(algorithm, f"kid-{algorithm}").token(make_claims())
         await assert_rejected(composite, token)
 
 
