@@ -207,6 +207,15 @@ class Writer:
                 self.unexpected.append(f"{response.status_code} {response.text}")
             await asyncio.sleep(0.005)
 
+    async def acknowledge(self, more: int, within: float = 30.0) -> None:
+        """Wait until ``more`` further creates were acknowledged: each phase of a test gets
+        real traffic however slow the machine is, instead of a fixed share of time."""
+        target = len(self.acknowledged) + more
+        deadline = time.perf_counter() + within
+        while len(self.acknowledged) < target:
+            assert time.perf_counter() < deadline, f"only {len(self.acknowledged)} creates"
+            await asyncio.sleep(0.01)
+
 
 async def test_no_acknowledged_write_is_lost_across_outages(
     client: httpx.AsyncClient, proxy: FaultProxy, database: str
@@ -217,22 +226,22 @@ async def test_no_acknowledged_write_is_lost_across_outages(
     writer = Writer(client, new_user())
     writers = [asyncio.ensure_future(writer.run(number)) for number in range(4)]
     try:
-        await asyncio.sleep(0.3)
+        await writer.acknowledge(8)
         await proxy.refuse()
         await asyncio.sleep(0.8)
         await proxy.restore()
-        await asyncio.sleep(0.5)
+        await writer.acknowledge(8)
         await proxy.blackhole()
         await asyncio.sleep(OPERATION_TIMEOUT + 0.5)
         await proxy.restore()
-        await asyncio.sleep(0.5)
+        await writer.acknowledge(8)
     finally:
         writer.running = False
         await asyncio.gather(*writers)
 
     assert writer.unexpected == []
     assert writer.slowest < ANSWER_WITHIN
-    assert len(writer.acknowledged) > 20
+    assert len(writer.acknowledged) >= 24
     assert writer.refused, "the faults did not reach the writers"
     stored = stored_ids(database)
     lost = {title for title, task_id in writer.acknowledged.items() if task_id not in stored}
