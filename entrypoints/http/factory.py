@@ -70,6 +70,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
+        # Frontends may send credentials (fetch's credentials: "include") to the origins
+        # listed; a wildcard allows anyone, so never with credentials.
+        allow_credentials="*" not in settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
         expose_headers=["ETag", "Location", "Link", "X-Request-ID", "Retry-After"],
