@@ -234,6 +234,7 @@ class _Lenient(BaseModel):
     clients may not set (``id``, ``user_id``, timestamps, ``category``…) are ignored, never
     stored or used, and a field's camelCase name (``dueDate``) is that field."""
 
+    # Mixed in as the last base: pydantic merges the bases' configs in order, so this wins.
     model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
