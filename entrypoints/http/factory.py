@@ -76,6 +76,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
+        # Frontends may send credentials (fetch's credentials: "include") to the origins
+        # listed; a wildcard allows anyone, so never with credentials.
+        allow_credentials="*" not in settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         # MCP clients send their protocol version, and read the 401's challenge.
         allow_headers=[

@@ -62,4 +62,4 @@ def _problem_responses_only(responses: dict[str, Any]) -> None:
         schema = {"$ref": "#/components/schemas/Problem"}
         response["content"] = {PROBLEM_JSON: content.get(PROBLEM_JSON, {"schema": schema})}
         if code == "422":
-            response["description"] = "Validation error; `errors` lists each field"
+            response["description"] = documented_errors(422)[422]["description"]

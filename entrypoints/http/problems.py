@@ -74,11 +74,10 @@ _DOCUMENTED = {
     PRECONDITION_FAILED: "If-Match does not match the task's current ETag",
     TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
     UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
-    VALIDATION: "Validation error; `errors` lists each field",
+    VALIDATION: "Validation error; `detail` names the first problem, `errors` lists each",
     UNAVAILABLE: "Database unavailable; retry after a moment",
 }
 _BY_STATUS = {problem.status: problem for problem in _DOCUMENTED}
-_SEE_ERRORS = "see errors for what to fix"
 
 
 class MissingCredentials(Exception):
@@ -120,6 +119,14 @@ def _field_error(error: Exception) -> FieldErrors:
     return [{"field": error.field, "message": error.message}]
 
 
+def first_problem(errors: FieldErrors) -> str:
+    """A 422's ``detail``: the first of its ``errors`` in words (``title: must not be
+    blank``), for clients that show ``detail`` and nothing else."""
+    if not errors:
+        return "the request is not valid"
+    return f"{errors[0]['field']}: {errors[0]['message']}"
+
+
 def _no_headers(_error: Exception) -> dict[str, str]:
     return {}
 
@@ -148,7 +155,9 @@ def _invalid_token_challenge(error: Exception) -> dict[str, str]:
 
 
 ERRORS: dict[type[Exception], ErrorRule] = {
-    FieldError: ErrorRule(VALIDATION, _SEE_ERRORS, errors=_field_error),
+    FieldError: ErrorRule(
+        VALIDATION, lambda error: first_problem(_field_error(error)), errors=_field_error
+    ),
     MissingCredentials: ErrorRule(
         UNAUTHORIZED,
         "send the user's token as 'Authorization: Bearer <token>'",
@@ -256,7 +265,7 @@ async def _on_request_validation(request: Request, error: Exception) -> JSONResp
         }
         for item in error.errors()
     ]
-    return problem_response(request, VALIDATION, _SEE_ERRORS, errors=errors)
+    return problem_response(request, VALIDATION, first_problem(errors), errors=errors)
 
 
 async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:

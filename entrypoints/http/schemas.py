@@ -17,8 +17,11 @@ from pydantic import (
     Strict,
     StrictBool,
     StrictStr,
+    ValidationError,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from application.task_document import ISO_DATE, RFC3339
 from application.use_cases.batch import MAX_BATCH_SIZE, BatchAction
@@ -32,6 +35,7 @@ from domain.task import (
     Priority,
     TaskChanges,
 )
+from entrypoints.http.lenient import Ambiguous, camel_case_names, in_our_words
 
 
 def _parse_due_date(value: Any) -> Any:
@@ -213,6 +217,69 @@ class TaskReplace(TaskPatch):
     """PUT: ``title`` is required; omitted fields keep their value, ``null`` clears."""
 
     title: Title  # required here, optional in a PATCH
+
+
+class CompletionIn(_Edit):
+    """`…/toggle` with a body: set `completed` (sending it again changes nothing) rather
+    than flip what the client may have seen stale."""
+
+    completed: StrictBool
+
+
+# --- the compatibility shape's bodies (entrypoints/http/lenient.py) ---------------------------
+
+
+class _Lenient(BaseModel):
+    """Read as the strict model it is mixed into, except that fields it does not know or
+    clients may not set (``id``, ``user_id``, timestamps, ``category``…) are ignored, never
+    stored or used, and a field's camelCase name (``dueDate``) is that field."""
+
+    # Mixed in as the last base: pydantic merges the bases' configs in order, so this wins.
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_our_words(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        try:
+            return dict(in_our_words(data.items(), camel_case_names(tuple(cls.model_fields))))
+        except Ambiguous as error:
+            problem = InitErrorDetails(
+                type=PydanticCustomError("ambiguous", str(error)),
+                loc=(error.theirs,),
+                input=data[error.theirs],
+            )
+            raise ValidationError.from_exception_data(cls.__name__, [problem]) from None
+
+
+class CompatRecurrenceIn(RecurrenceIn, _Lenient):
+    """A recurrence; other fields (an echoed one's read-only `starts_on`) are ignored."""
+
+
+class CompatTaskCreate(TaskCreate, _Lenient):
+    """POST on the compatibility shape: other fields than these are ignored (never stored
+    or used); camelCase names (`dueDate`, `remindAt`) are these fields."""
+
+    recurrence: CompatRecurrenceIn | None = None
+
+
+class CompatTaskEdit(TaskPatch, _Lenient):
+    """PUT and PATCH on the compatibility shape: any subset of these fields; other fields
+    (a whole task document echoed back: `id`, `user_id`, timestamps…) are ignored, never
+    stored or used; camelCase names (`dueDate`, `remindAt`) are these fields."""
+
+    recurrence: CompatRecurrenceIn | None = None
+
+
+class CompatCompletionIn(_Lenient):
+    """`…/complete` with a body: `completed` sets it; a body without it toggles (as the
+    spec's backends, which ignore the body, do); other fields are ignored."""
+
+    completed: Annotated[StrictBool | None, AfterValidator(_not_null), NotNull] = None
+
+    def changes(self) -> TaskChanges | None:
+        return None if self.completed is None else TaskChanges(completed=self.completed)
 
 
 class RecurrenceOut(BaseModel):

@@ -9,7 +9,8 @@
   typo (``?stauts=done``) is not silently ignored, and parameter pollution has no say.
 
 FastAPI's documented extension point for this is a custom ``APIRoute``: routers opt in with
-``route_class=StrictRoute``.
+``route_class=StrictRoute``. The compatibility shape's ``CompatRoute`` (lenient.py) is this
+route reading its query in the Phase II spec family's words, ignoring what it does not define.
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ class _StrictJsonRequest(Request):
         return self._json
 
 
-def _query_parameters(dependant: Dependant) -> frozenset[str]:
+def query_parameters(dependant: Dependant) -> frozenset[str]:
+    """The query parameters an operation defines, its dependencies' included."""
     names = {parameter.alias for parameter in dependant.query_params}
     for dependency in dependant.dependencies:
-        names |= _query_parameters(dependency)
+        names |= query_parameters(dependency)
     return frozenset(names)
 
 
@@ -63,7 +65,7 @@ def _is_json(content_type: str) -> bool:
 class StrictRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        parameters = _query_parameters(self.dependant)
+        parameters = query_parameters(self.dependant)
         takes_body = self.body_field is not None
 
         async def strict_handler(request: Request) -> Response:

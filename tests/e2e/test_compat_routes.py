@@ -54,6 +54,7 @@ async def test_full_flow_through_compat_routes(client: httpx.AsyncClient) -> Non
         ("POST", ""),
         ("GET", "/{id}"),
         ("PUT", "/{id}"),
+        ("PATCH", "/{id}"),
         ("DELETE", "/{id}"),
         ("PATCH", "/{id}/complete"),
     ],
@@ -64,7 +65,7 @@ async def test_another_users_path_is_403(
     owner, intruder = new_user(), new_user()
     task = (await client.post("/api/tasks", json={"title": "mine"}, headers=auth(owner))).json()
     url = f"/api/{owner}/tasks" + suffix.format(id=task["id"])
-    body = {"title": "stolen"} if method in ("POST", "PUT") else None
+    body = {"title": "stolen"} if method in ("POST", "PUT", "PATCH") else None
     response = await client.request(method, url, json=body, headers=auth(intruder))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"

@@ -105,3 +105,42 @@ async def test_a_task_id_is_not_an_owner_wildcard(client: httpx.AsyncClient) -> 
 
     await assert_unchanged(client, user_a, task, etag)
     assert (await client.get("/api/tasks", headers=auth(user_b))).json() == []
+
+
+async def test_a_body_naming_another_user_on_the_lenient_shape_changes_nothing_of_theirs(
+    client: httpx.AsyncClient,
+) -> None:
+    """The compatibility shape ignores fields clients may not set: a body's ``user_id`` and
+    ``id`` never pick the owner or the task (the token and the path do)."""
+    user_a, user_b = new_user(), new_user()
+    task, etag = await create_for_a(client, user_a)
+    claims = {"user_id": user_a, "userId": user_a, "id": task["id"]}
+    base = f"/api/{user_b}/tasks"
+
+    created = await client.post(base, json={"title": "B's", **claims}, headers=auth(user_b))
+    assert created.status_code == 201, created.text
+    b_task = created.json()
+    assert (b_task["user_id"], b_task["id"] == task["id"]) == (user_b, False)
+    edited = await client.put(
+        f"{base}/{b_task['id']}", json={"title": "B's, edited", **claims}, headers=auth(user_b)
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["id"], edited.json()["user_id"]) == (b_task["id"], user_b)
+    for method, suffix, body in [
+        ("PUT", "", {"title": "taken over"}),
+        ("PATCH", "", {"completed": True}),
+        ("PATCH", "/complete", {"completed": True}),
+        ("PATCH", "/complete", None),
+        ("DELETE", "", None),
+    ]:
+        response = await client.request(
+            method,
+            f"{base}/{task['id']}{suffix}",
+            json=None if body is None else {**body, **claims},
+            headers=auth(user_b),
+        )
+        assert_problem(response, 404)
+
+    await assert_unchanged(client, user_a, task, etag)
+    listed_a = await client.get("/api/tasks", headers=auth(user_a))
+    assert [t["id"] for t in listed_a.json()] == [task["id"]]

@@ -45,7 +45,7 @@ async def traffic(client: httpx.AsyncClient, user: str, token: str) -> list[http
         created,
         await client.get(f"/api/tasks/{task_id}", headers=headers),
         await client.get(f"/api/tasks?q={SECRET_SEARCH}", headers=headers),
-        await client.patch(
+        await client.post(
             f"/api/{user}/tasks/{task_id}", json={"title": SECRET_TITLE + "!"}, headers=headers
         ),
         await client.patch(f"/api/{user}/tasks/{task_id}/complete", headers=headers),
@@ -78,7 +78,7 @@ async def test_each_request_logs_one_json_line_with_its_context(
         ("POST", "/api/tasks", 201, user),
         ("GET", "/api/tasks/{task_id}", 200, user),
         ("GET", "/api/tasks", 200, user),
-        ("PATCH", "/api/{user_id}/tasks/{task_id}", 405, None),
+        ("POST", "/api/{user_id}/tasks/{task_id}", 405, None),
         ("PATCH", "/api/{user_id}/tasks/{task_id}/complete", 200, user),
         ("POST", "/api/tasks", 422, user),
         ("GET", "/api/tasks", 401, None),

@@ -1,45 +1,81 @@
-"""``/api/{user_id}/tasks``: the widespread "Phase II" route shape, serving the endpoints of
-``routers.tasks`` (registered there on both shapes). The path's ``user_id`` must be the
-token's ``sub`` (403 otherwise, checked by the router for every route), so it never widens
-what the caller can reach. It has a ``PATCH …/complete`` toggle instead of a general
-``PATCH``."""
+"""``/api/{user_id}/tasks``: the widespread "Phase II" route shape, for frontends written for
+that spec to run unchanged. It serves the list, read and delete endpoints of
+``routers.tasks`` (registered there on both shapes) and, here, its own writes, which read
+lenient bodies (schemas.py); ``CompatRoute`` reads its query in the spec family's words
+(lenient.py). The path's ``user_id`` must be the token's ``sub`` (403 otherwise, checked by
+the router for every route), so it never widens what the caller can reach.
+
+PUT here is a partial edit like PATCH (the spec's frontends send what changed, e.g. a
+kanban board's ``{completed, priority}``); ``PATCH …/complete`` toggles, or sets
+``completed`` when the body names it.
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from entrypoints.http.dependencies import ToggleTaskCompletionUseCase
-from entrypoints.http.preconditions import IfMatch, parse_if_match
+from entrypoints.http.dependencies import (
+    CreateTaskUseCase,
+    ToggleTaskCompletionUseCase,
+    UpdateTaskUseCase,
+)
+from entrypoints.http.lenient import CompatRoute
+from entrypoints.http.preconditions import IdempotencyKeyHeader, IfMatch
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.responses import task_response
-from entrypoints.http.schemas import TaskOut
+from entrypoints.http.routers import writes
+from entrypoints.http.schemas import CompatCompletionIn, CompatTaskCreate, CompatTaskEdit
 from entrypoints.http.security import CurrentUser, check_path_owner
-from entrypoints.http.strict import StrictRoute
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
     tags=["tasks (compatibility routes)"],
     dependencies=[Depends(check_path_owner)],
     responses=documented_errors(401, 403, 503),
-    route_class=StrictRoute,
+    route_class=CompatRoute,
 )
 
 
 @router.patch(
     "/{task_id:uuid}/complete",
-    summary="Toggle a task's completion",
-    response_model=TaskOut,
-    responses=documented_errors(400, 404, 409, 412, 422),
+    summary="Toggle a task's completion, or set it",
+    description=writes.COMPLETE_DESCRIPTION
+    + " A body without `completed` toggles, as the spec's backends do.",
+    **writes.EDIT,
 )
 async def toggle_task(
     task_id: uuid.UUID,
     identity: CurrentUser,
-    use_case: ToggleTaskCompletionUseCase,
+    toggle: ToggleTaskCompletionUseCase,
+    set_fields: UpdateTaskUseCase,
+    body: CompatCompletionIn | None = None,
     if_match: IfMatch = None,
 ) -> Response:
-    accepted = parse_if_match(if_match)
-    return task_response(
-        await use_case.execute(identity.user_id, task_id, accepted_versions=accepted)
+    changes = None if body is None else body.changes()
+    return await writes.complete(toggle, set_fields, identity.user_id, task_id, changes, if_match)
+
+
+@router.post("", **writes.CREATE)
+async def create_task(
+    request: Request,
+    body: CompatTaskCreate,
+    identity: CurrentUser,
+    use_case: CreateTaskUseCase,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    return await writes.create(
+        request, use_case, identity.user_id, body.new_task(), idempotency_key
     )
+
+
+@router.put("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
+@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
+async def edit_task(
+    task_id: uuid.UUID,
+    body: CompatTaskEdit,
+    identity: CurrentUser,
+    use_case: UpdateTaskUseCase,
+    if_match: IfMatch = None,
+) -> Response:
+    return await writes.update(use_case, identity.user_id, task_id, body.changes(), if_match)

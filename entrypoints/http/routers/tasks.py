@@ -1,7 +1,8 @@
 """The task routes: module-level endpoints, each parsing its input, calling one use case and
 shaping the response. ``on_both_shapes`` registers an endpoint on ``/api/tasks`` (``router``)
-and on the compatibility shape ``/api/{user_id}/tasks`` (``compat.router``); ``PATCH`` is on
-the first only.
+and on the compatibility shape ``/api/{user_id}/tasks`` (``compat.router``); the writes with
+a body are here for ``/api/tasks`` (strict bodies) and in ``compat`` for the other shape
+(lenient bodies), both doing what ``writes`` does.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from application.pagination import encode_cursor
 from application.task_document import task_document
-from application.use_cases import UpdateTask
-from domain.task import TaskChanges
 from entrypoints.http.dependencies import (
     BatchEditTasksUseCase,
     ClearCompletedTasksUseCase,
@@ -23,23 +22,23 @@ from entrypoints.http.dependencies import (
     DeleteTaskUseCase,
     GetTaskUseCase,
     ListTasksUseCase,
+    ToggleTaskCompletionUseCase,
     UpdateTaskUseCase,
 )
 from entrypoints.http.list_query import ListQuery
 from entrypoints.http.preconditions import (
-    CREATE_DESCRIPTION,
     IdempotencyKeyHeader,
     IfMatch,
-    parse_idempotency_key,
     parse_if_match,
 )
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.responses import JSON, task_response
-from entrypoints.http.routers import compat
+from entrypoints.http.routers import compat, writes
 from entrypoints.http.schemas import (
     BatchIn,
     BatchOut,
     Cleared,
+    CompletionIn,
     TaskCreate,
     TaskOut,
     TaskPatch,
@@ -48,23 +47,6 @@ from entrypoints.http.schemas import (
 from entrypoints.http.security import CurrentUser
 from entrypoints.http.strict import StrictRoute
 from entrypoints.presentation import dump_json
-
-# What PUT and PATCH answer.
-_EDIT: dict[str, Any] = {
-    "response_model": TaskOut,
-    "responses": documented_errors(400, 404, 409, 412, 413, 422),
-}
-
-
-async def _update(
-    use_case: UpdateTask, owner: str, task_id: uuid.UUID, changes: TaskChanges, if_match: str | None
-) -> Response:
-    """PUT and PATCH differ only in what their body may leave out."""
-    accepted = parse_if_match(if_match)
-    return task_response(
-        await use_case.execute(owner, task_id, changes, accepted_versions=accepted)
-    )
-
 
 router = APIRouter(
     prefix="/api/tasks",
@@ -105,15 +87,7 @@ async def list_tasks(
     return Response(body, media_type=JSON, headers=headers)
 
 
-@on_both_shapes(
-    "POST",
-    "",
-    summary="Create a task",
-    description=CREATE_DESCRIPTION,
-    status_code=status.HTTP_201_CREATED,
-    response_model=TaskOut,
-    responses=documented_errors(400, 409, 413, 422),
-)
+@router.post("", **writes.CREATE)
 async def create_task(
     request: Request,
     body: TaskCreate,
@@ -121,10 +95,9 @@ async def create_task(
     use_case: CreateTaskUseCase,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    key = parse_idempotency_key(idempotency_key)
-    task = await use_case.execute(identity.user_id, body.new_task(), idempotency_key=key)
-    # The collection's own path, on either URL shape.
-    return task_response(task, 201, Location=f"{request.url.path}/{task.id}")
+    return await writes.create(
+        request, use_case, identity.user_id, body.new_task(), idempotency_key
+    )
 
 
 @on_both_shapes(
@@ -138,12 +111,11 @@ async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskU
     return task_response(await use_case.execute(identity.user_id, task_id))
 
 
-@on_both_shapes(
-    "PUT",
+@router.put(
     "/{task_id:uuid}",
     summary="Replace a task's editable fields",
     description="`title` is required; omitted fields keep their value; `null` clears.",
-    **_EDIT,
+    **writes.EDIT,
 )
 async def replace_task(
     task_id: uuid.UUID,
@@ -152,7 +124,7 @@ async def replace_task(
     use_case: UpdateTaskUseCase,
     if_match: IfMatch = None,
 ) -> Response:
-    return await _update(use_case, identity.user_id, task_id, body.changes(), if_match)
+    return await writes.update(use_case, identity.user_id, task_id, body.changes(), if_match)
 
 
 @on_both_shapes(
@@ -173,7 +145,7 @@ async def delete_task(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **_EDIT)
+@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
 async def patch_task(
     task_id: uuid.UUID,
     body: TaskPatch,
@@ -181,7 +153,25 @@ async def patch_task(
     use_case: UpdateTaskUseCase,
     if_match: IfMatch = None,
 ) -> Response:
-    return await _update(use_case, identity.user_id, task_id, body.changes(), if_match)
+    return await writes.update(use_case, identity.user_id, task_id, body.changes(), if_match)
+
+
+@router.patch(
+    "/{task_id:uuid}/toggle",
+    summary="Toggle a task's completion, or set it",
+    description=writes.COMPLETE_DESCRIPTION,
+    **writes.EDIT,
+)
+async def toggle_task(
+    task_id: uuid.UUID,
+    identity: CurrentUser,
+    toggle: ToggleTaskCompletionUseCase,
+    set_fields: UpdateTaskUseCase,
+    body: CompletionIn | None = None,
+    if_match: IfMatch = None,
+) -> Response:
+    changes = None if body is None else body.changes()
+    return await writes.complete(toggle, set_fields, identity.user_id, task_id, changes, if_match)
 
 
 @router.post(
