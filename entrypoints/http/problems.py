@@ -32,6 +32,7 @@ from application.errors import (
 from domain.errors import FieldError
 from entrypoints.http.limits import MAX_BODY_KIB
 from entrypoints.http.schemas import Problem
+from entrypoints.presentation import plain_message
 
 logger = logging.getLogger("todo_api.errors")
 
@@ -261,7 +262,7 @@ async def _on_request_validation(request: Request, error: Exception) -> JSONResp
     errors = [
         {
             "field": _field_of(tuple(item.get("loc", ()))),
-            "message": str(item.get("msg", "is not valid")).removeprefix("Value error, "),
+            "message": plain_message(item),
         }
         for item in error.errors()
     ]

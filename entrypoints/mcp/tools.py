@@ -33,7 +33,7 @@ from domain.task import Task, TaskChanges
 from entrypoints.container import Container
 from entrypoints.http.schemas import TaskSummaryOut
 from entrypoints.mcp import arguments as a
-from entrypoints.presentation import dump_json
+from entrypoints.presentation import dump_json, plain_message
 
 logger = logging.getLogger("todo_api.mcp")
 
@@ -285,20 +285,16 @@ def failure_message(error: Exception) -> str | None:
 
 
 _SHOWN_PROBLEMS = 3
-_PLAIN = {
-    "missing": "is required",
-    "extra_forbidden": "is not an argument of this tool",
-}
 
 
 def _problems(error: ValidationError) -> str:
     """``field: what is wrong`` for each problem (the first few), on one line."""
     problems = error.errors(include_url=False, include_input=False)
-    parts = []
-    for problem in problems[:_SHOWN_PROBLEMS]:
-        field = ".".join(str(part) for part in problem["loc"]) or "arguments"
-        message = _PLAIN.get(problem["type"], problem["msg"].removeprefix("Value error, "))
-        parts.append(f"{field}: {message}")
+    parts = [
+        f"{'.'.join(str(part) for part in problem['loc']) or 'arguments'}: "
+        + plain_message(problem, unknown="is not an argument of this tool")
+        for problem in problems[:_SHOWN_PROBLEMS]
+    ]
     if len(problems) > _SHOWN_PROBLEMS:
         parts.append(f"{len(problems) - _SHOWN_PROBLEMS} more")
     return "; ".join(parts)

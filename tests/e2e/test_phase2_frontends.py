@@ -432,6 +432,18 @@ async def test_a_422_detail_names_the_first_problem(
     assert assert_problem(bad_query, 422)["detail"].startswith("status: ")
 
 
+async def test_a_422_says_missing_and_unknown_fields_in_plain_words(
+    http_client: httpx.AsyncClient,
+) -> None:
+    user = new_user()
+    missing = await http_client.post("/api/tasks", json={"priority": "high"}, headers=auth(user))
+    unknown = await http_client.post(
+        "/api/tasks", json={"title": "t", "colour": "red"}, headers=auth(user)
+    )
+    assert assert_problem(missing, 422)["detail"] == "title: is required"
+    assert assert_problem(unknown, 422)["detail"] == "colour: is not accepted here"
+
+
 # --- 5. credentials ---------------------------------------------------------------------------
 
 
