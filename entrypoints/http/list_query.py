@@ -24,13 +24,16 @@ from application.queries import (
 from domain.task import Priority
 from entrypoints.http.schemas import DateTime, DueDate
 
+# The list parameters' grammars, published in the schema (and in the MCP list_tasks tool's).
 # A comma-separated list of priorities or of at most 20 tags is far shorter than this.
-_LIST_PARAMETER_LENGTH = 1200
+LIST_PARAMETER_LENGTH = 1200
 _PRIORITY_NAMES = "|".join(Priority)
-_PRIORITY_LIST = f"^({_PRIORITY_NAMES})(,({_PRIORITY_NAMES}))*$"
+PRIORITY_LIST_PATTERN = f"^({_PRIORITY_NAMES})(,({_PRIORITY_NAMES}))*$"
+TAG_LIST_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+SEARCH_PATTERN = "^[^\\x00]*$"
 
 
-def _default_orders() -> str:
+def default_orders() -> str:
     """Each order and the sorts it is the default of ("desc for created/updated, …")."""
     sorts_by_order: dict[SortOrder, list[str]] = {}
     for sort, order in DEFAULT_ORDER.items():
@@ -48,10 +51,10 @@ def _text(description: str, max_length: int, pattern: str) -> Any:
 async def list_query(
     status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
     sort: Annotated[SortField, Query()] = SortField.CREATED,
-    order: Annotated[SortOrder | None, Query(description=f"Default: {_default_orders()}")] = None,
+    order: Annotated[SortOrder | None, Query(description=f"Default: {default_orders()}")] = None,
     q: Annotated[
         str | None,
-        _text("Case-insensitive text in title or description", MAX_SEARCH_LENGTH, "^[^\\x00]*$"),
+        _text("Case-insensitive text in title or description", MAX_SEARCH_LENGTH, SEARCH_PATTERN),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
@@ -62,16 +65,16 @@ async def list_query(
         str | None,
         _text(
             "Any of these priorities, comma-separated (e.g. `high,medium`)",
-            _LIST_PARAMETER_LENGTH,
-            _PRIORITY_LIST,
+            LIST_PARAMETER_LENGTH,
+            PRIORITY_LIST_PATTERN,
         ),
     ] = None,
     tag: Annotated[
         str | None,
         _text(
             "Tasks carrying all of these tags (ignoring case), comma-separated",
-            _LIST_PARAMETER_LENGTH,
-            "^[^\\x00-\\x1f\\x7f-\\x9f]*$",
+            LIST_PARAMETER_LENGTH,
+            TAG_LIST_PATTERN,
         ),
     ] = None,
     due_from: Annotated[DueDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,

@@ -23,6 +23,13 @@ from application.queries import (
     parse_tag_list,
 )
 from domain.task import NewTask, TaskChanges
+from entrypoints.http.list_query import (
+    LIST_PARAMETER_LENGTH,
+    PRIORITY_LIST_PATTERN,
+    SEARCH_PATTERN,
+    TAG_LIST_PATTERN,
+    default_orders,
+)
 from entrypoints.http.schemas import (
     DateTime,
     DueDate,
@@ -68,23 +75,24 @@ class AddTaskArguments(TaskCreate, Arguments):
 class ListTasksArguments(Arguments):
     status: StatusFilter = StatusFilter.ALL
     sort: SortField = SortField.CREATED
-    order: SortOrder | None = Field(
-        default=None, description="Default: desc for created/updated/priority, asc otherwise"
-    )
+    order: SortOrder | None = Field(default=None, description=f"Default: {default_orders()}")
     q: StrictStr | None = Field(
         default=None,
         max_length=MAX_SEARCH_LENGTH,
         description="Case-insensitive text in title or description",
+        json_schema_extra={"pattern": SEARCH_PATTERN},
     )
     priority: StrictStr | None = Field(
         default=None,
-        max_length=100,
+        max_length=LIST_PARAMETER_LENGTH,
         description="Any of these priorities, comma-separated (e.g. `high,medium`)",
+        json_schema_extra={"pattern": PRIORITY_LIST_PATTERN},
     )
     tag: StrictStr | None = Field(
         default=None,
-        max_length=1200,
+        max_length=LIST_PARAMETER_LENGTH,
         description="Tasks carrying all of these tags (ignoring case), comma-separated",
+        json_schema_extra={"pattern": TAG_LIST_PATTERN},
     )
     due_from: DueDate | None = Field(default=None, description="Due on or after (YYYY-MM-DD)")
     due_to: DueDate | None = Field(default=None, description="Due on or before (YYYY-MM-DD)")
