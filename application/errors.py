@@ -62,6 +62,17 @@ class StorageUnavailable(ApplicationError):
     """The database cannot be reached or did not answer in time."""
 
 
+SCHEMA_UPGRADE_HINT = "run `todo-admin db upgrade`"
+
+
+class SchemaNotReady(ApplicationError):
+    """The database's schema is missing or older than this code's: a deployment step was
+    skipped, which waiting will not fix. The message says what to run."""
+
+    def __init__(self, reason: str = "the database schema is missing or behind") -> None:
+        super().__init__(f"{reason}: {SCHEMA_UPGRADE_HINT}")
+
+
 class InvalidRecord(ApplicationError):
     """One record of a bulk input (an import) breaks a rule; nothing of the input was written.
 

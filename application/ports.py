@@ -191,6 +191,8 @@ class TokenVerifier(Protocol):
 
 
 class HealthProbe(Protocol):
-    """Tells whether the store can serve requests right now."""
+    """Whether the store can serve requests right now: returns if it can, raises
+    ``StorageUnavailable`` if it cannot be reached, ``SchemaNotReady`` if it is not
+    migrated."""
 
-    async def is_ready(self) -> bool: ...
+    async def check_ready(self) -> None: ...

@@ -69,6 +69,14 @@ def pool_settings(settings: Settings) -> PoolSettings:
     )
 
 
+def revisions_before_head() -> frozenset[str]:
+    """The schema revisions older than this code's (imported here, on the first readiness
+    check: Alembic is not needed to build the container)."""
+    from adapters.sql.migrate import revisions_before_head as revisions
+
+    return revisions()
+
+
 def connection_gate(settings: Settings) -> ConnectionGate:
     """Fair queueing for one pool's connections (one gate per pool)."""
     return ConnectionGate(settings.db_pool_size + settings.db_max_overflow)
@@ -151,6 +159,7 @@ class Container(containers.DeclarativeContainer):
         sql=providers.Singleton(
             SqlHealthProbe,
             engine=engine,
+            behind=providers.Callable(revisions_before_head),
             timeout_seconds=providers.Callable(min, 3.0, settings.provided.db_operation_timeout),
         ),
         memory=providers.Singleton(AlwaysReady),

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,3 +103,10 @@ class Settings(BaseSettings):
     jwks_cache_ttl: float = Field(
         default=600.0, gt=0, le=86400, description="seconds before the cached JWKS is refreshed"
     )
+
+
+def invalid_settings_message(error: ValidationError) -> str:
+    """The first problem of settings that do not validate, as one line naming the variable."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+    return f"invalid configuration: {where.upper()}: {first.get('msg')}"

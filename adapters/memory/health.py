@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 class AlwaysReady:
-    async def is_ready(self) -> bool:
-        return True
+    async def check_ready(self) -> None:
+        return None

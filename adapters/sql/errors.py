@@ -11,7 +11,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 import sqlalchemy.exc as sa_exc
 
 from adapters.sql.deadline import OperationTimer
-from application.errors import StorageUnavailable
+from application.errors import SchemaNotReady, StorageUnavailable
 
 # Failures of the connection, not of the statement: the database is down, unreachable,
 # restarting, or the pool had no connection to give in time.
@@ -26,17 +26,28 @@ _UNAVAILABLE = (
 )
 
 
-# SQLite reports a missing table as an OperationalError too; that is a database that was
-# never migrated (a deployment mistake to fix), not an outage to wait out.
-_SCHEMA_PROBLEMS = ("no such table", "no such column")
+# A table or column the code needs is not there: a database that was never migrated, or
+# not to this code's revision (a deployment step to take), not an outage to wait out.
+# SQLite says so in an OperationalError's message, PostgreSQL by SQLSTATE (undefined_table,
+# undefined_column).
+_SQLITE_SCHEMA_PROBLEMS = ("no such table", "no such column")
+_POSTGRES_SCHEMA_PROBLEMS = ("42P01", "42703")
+
+
+def is_schema_problem(error: BaseException) -> bool:
+    if not isinstance(error, sa_exc.DBAPIError) or error.orig is None:
+        return False
+    if getattr(error.orig, "sqlstate", None) in _POSTGRES_SCHEMA_PROBLEMS:
+        return True
+    return isinstance(error, sa_exc.OperationalError) and any(
+        marker in str(error.orig) for marker in _SQLITE_SCHEMA_PROBLEMS
+    )
 
 
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, sa_exc.OperationalError) and any(
-        marker in str(error.orig) for marker in _SCHEMA_PROBLEMS
-    ):
+    if is_schema_problem(error):
         return False
     return isinstance(error, _UNAVAILABLE)
 
@@ -74,6 +85,8 @@ async def unavailable_as_storage_error() -> AsyncIterator[None]:
     except Exception as error:
         if is_unavailable(error):
             raise StorageUnavailable("the database is unavailable") from error
+        if is_schema_problem(error):
+            raise SchemaNotReady() from error
         raise
 
 

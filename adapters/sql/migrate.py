@@ -33,6 +33,15 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config(sa.make_url("sqlite://"))).get_current_head()
 
 
+def revisions_before_head() -> frozenset[str]:
+    """Every revision older than the head: a database at one of them is behind this code."""
+    script = ScriptDirectory.from_config(alembic_config(sa.make_url("sqlite://")))
+    head = script.get_current_head()
+    return frozenset(
+        revision.revision for revision in script.walk_revisions() if revision.revision != head
+    )
+
+
 def current_revision(url: URL) -> str | None:
     engine = sa.create_engine(sync_database_url(url), connect_args=_connect_args(url))
     try:

@@ -15,7 +15,7 @@ import typer
 from alembic.util.exc import CommandError
 from pydantic import ValidationError
 
-from application.errors import DuplicateTaskId, StorageUnavailable
+from application.errors import DuplicateTaskId, SchemaNotReady, StorageUnavailable
 from domain.errors import InvalidTaskField
 from domain.task import check_user_id
 from entrypoints.cli.errors import ExitCode, fail
@@ -26,7 +26,7 @@ from entrypoints.container import (
     close_container,
     storage_kind,
 )
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, invalid_settings_message
 
 T = TypeVar("T")
 
@@ -74,9 +74,9 @@ def cli_errors() -> Iterator[None]:
     except ConfigurationError as error:
         fail(str(error), ExitCode.CONFIG)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
-        fail(f"invalid configuration: {where.upper()}: {first.get('msg')}", ExitCode.CONFIG)
+        fail(invalid_settings_message(error), ExitCode.CONFIG)
+    except SchemaNotReady as error:
+        fail(str(error), ExitCode.DATABASE)
     except StorageUnavailable as error:
         message = _database_failure(
             _database_reason(error),

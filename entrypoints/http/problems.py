@@ -25,6 +25,7 @@ from application.errors import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
     InvalidToken,
+    SchemaNotReady,
     StorageUnavailable,
     TaskNotFound,
     VersionMismatch,
@@ -76,7 +77,7 @@ _DOCUMENTED = {
     TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
     UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
     VALIDATION: "Validation error; `detail` names the first problem, `errors` lists each",
-    UNAVAILABLE: "Database unavailable; retry after a moment",
+    UNAVAILABLE: "Database unavailable (retry after a moment) or not migrated",
 }
 _BY_STATUS = {problem.status: problem for problem in _DOCUMENTED}
 
@@ -177,6 +178,7 @@ ERRORS: dict[type[Exception], ErrorRule] = {
         "the database is unavailable; retry shortly",
         headers=lambda _: {"Retry-After": "2"},
     ),
+    SchemaNotReady: ErrorRule(UNAVAILABLE, str, headers=lambda _: {"Retry-After": "30"}),
     MalformedHeader: ErrorRule(MALFORMED, str),
     IdempotencyKeyReused: ErrorRule(
         IDEMPOTENCY_KEY_REUSED,
@@ -234,7 +236,9 @@ def problem_response(
 
 async def _on_error(request: Request, error: Exception) -> JSONResponse:
     rule = next(ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS)
-    if rule.problem is UNAVAILABLE:
+    if isinstance(error, SchemaNotReady):
+        logger.error("%s", error)
+    elif rule.problem is UNAVAILABLE:
         logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
     return problem_response(
         request,

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from application.errors import (
     AccessDenied,
     ConcurrentUpdate,
+    SchemaNotReady,
     StorageUnavailable,
     TaskNotFound,
     VersionMismatch,
@@ -278,6 +279,8 @@ def failure_message(error: Exception) -> str | None:
     if isinstance(error, ConcurrentUpdate):
         return "the task kept changing while this ran; nothing was changed: retry"
     if isinstance(error, AccessDenied):
+        return str(error)
+    if isinstance(error, SchemaNotReady):
         return str(error)
     if isinstance(error, StorageUnavailable):
         return "the database is unavailable right now; retry in a few seconds"

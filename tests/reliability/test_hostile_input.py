@@ -531,16 +531,33 @@ class Capture(logging.Handler):
 async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
     own_sql_database: str,
 ) -> None:
-    """The schema drifted under the service (a table renamed behind its back): every
-    database error is then an internal one. The client gets a 500 problem with a request
-    id and nothing else; the log has the same id and the whole story."""
+    """Data went wrong under the service in a way no retry can fix (a stored priority rank
+    no code knows, a constraint no new row can meet): every such error is an internal one. The
+    client gets a 500 problem with a request id and nothing else; the log has the same id and
+    the whole story. (A missing table or column is a schema not migrated: a 503 saying what
+    to run, tests/e2e/test_unmigrated_database.py.)"""
     capture = Capture()
     async with app_client(make_settings(own_sql_database)) as client:
         user = new_user()
-        task = await create_task(client, user, title="before the drift")
+        task = await create_task(client, user, title="before the damage")
         engine = sa.create_engine(sync_database_url(normalize_database_url(own_sql_database)))
+        sqlite = engine.dialect.name == "sqlite"
+        # A rank no code knows (past the check constraint), then inserts no row can pass.
+        no_inserts = (
+            "CREATE TRIGGER no_inserts BEFORE INSERT ON tasks"
+            " BEGIN SELECT RAISE(ABORT, 'no inserts today'); END"
+            if sqlite
+            else "ALTER TABLE tasks ADD CONSTRAINT no_inserts CHECK (title <> title) NOT VALID"
+        )
         with engine.begin() as connection:
-            connection.execute(sa.text("ALTER TABLE tasks RENAME TO tasks_moved"))
+            if sqlite:
+                connection.execute(sa.text("PRAGMA ignore_check_constraints = ON"))
+            else:
+                connection.execute(
+                    sa.text("ALTER TABLE tasks DROP CONSTRAINT ck_tasks_priority_rank")
+                )
+            connection.execute(sa.text("UPDATE tasks SET priority = 7"))
+            connection.execute(sa.text(no_inserts))
         logging.getLogger("todo_api.errors").addHandler(capture)
         try:
             responses = [
@@ -552,14 +569,24 @@ async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
         finally:
             logging.getLogger("todo_api.errors").removeHandler(capture)
             with engine.begin() as connection:
-                connection.execute(sa.text("ALTER TABLE tasks_moved RENAME TO tasks"))
+                if sqlite:
+                    connection.execute(sa.text("DROP TRIGGER no_inserts"))
+                else:
+                    connection.execute(sa.text("ALTER TABLE tasks DROP CONSTRAINT no_inserts"))
+                connection.execute(sa.text("UPDATE tasks SET priority = 0"))
+                if not sqlite:
+                    connection.execute(
+                        sa.text(
+                            "ALTER TABLE tasks ADD CONSTRAINT ck_tasks_priority_rank"
+                            " CHECK (priority BETWEEN 0 AND 3)"
+                        )
+                    )
             engine.dispose()
 
         for response in responses:
             body = assert_problem(response, 500)
             assert_clean(response)
-            assert "tasks_moved" not in response.text
-            assert "tasks" not in body["detail"]
+            assert "no_inserts" not in response.text
             assert body["request_id"] == response.headers["x-request-id"]
         assert responses[-1].headers["x-request-id"] == "trace-42"
         logged = [r for r in capture.records if r.levelno >= logging.ERROR]
@@ -567,5 +594,5 @@ async def test_an_internal_error_is_a_clean_500_whose_request_id_is_logged(
             request_id = response.headers["x-request-id"]
             (record,) = [r for r in logged if request_id in r.getMessage()]
             assert record.exc_info is not None  # the traceback goes to the log only
-        # And the service is fine once the schema is back.
+        # And the service is fine once the data is repaired.
         assert [t["id"] for t in await list_all(client, user, "/api/tasks")] == [task["id"]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from application.errors import StorageUnavailable
 from entrypoints.http.dependencies import Probe
 from entrypoints.http.problems import documented_errors
 from entrypoints.http.schemas import Health
@@ -24,6 +23,5 @@ async def healthz() -> Health:
     responses=documented_errors(503),
 )
 async def readyz(probe: Probe) -> Health:
-    if not await probe.is_ready():
-        raise StorageUnavailable("readiness check failed")
+    await probe.check_ready()
     return Health(status="ok")
