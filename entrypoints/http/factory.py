@@ -16,6 +16,7 @@ from entrypoints.container import (
 )
 from entrypoints.http.middleware import (
     BodySizeLimitMiddleware,
+    HeaderLinesMiddleware,
     ProblemCORSMiddleware,
     RequestContextMiddleware,
 )
@@ -68,9 +69,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.router.routes.append(McpRoute(mcp_endpoint))
     install_problem_handlers(app)
     install_openapi(app)
-    # Added inner to outer: the body limit runs first; request ids and the 500 safety net
-    # wrap the app; CORS is outermost so every answer a browser gets, a 500 included,
-    # carries its headers.
+    # Added inner to outer: repeated header lines and the body limit are dealt with first;
+    # request ids and the 500 safety net wrap the app; CORS is outermost so every answer a
+    # browser gets, a 500 included, carries its headers.
+    app.add_middleware(HeaderLinesMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(

@@ -175,6 +175,46 @@ class BodySizeLimitMiddleware:
         )
 
 
+# Headers the service reads one value of: a second line would be silently dropped (which one
+# a proxy in front checked, and which one we used, could differ), so a repeat is refused.
+SINGLE_VALUED_HEADERS = frozenset(
+    {b"authorization", b"content-type", b"content-length", b"idempotency-key"}
+)
+# Lists (RFC 9110 §5.3): several lines mean their values joined by commas.
+_LIST_HEADERS = frozenset({b"if-match"})
+
+
+class HeaderLinesMiddleware:
+    """Refuses a request that repeats a single-valued header (400), and joins the lines of a
+    list header into one (``If-Match: "1"`` and ``If-Match: "2"`` is ``"1", "2"``), so what
+    the routes read is what was sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen: set[bytes] = set()
+        lists: dict[bytes, list[bytes]] = {}
+        for name, value in scope["headers"]:
+            if name in SINGLE_VALUED_HEADERS:
+                if name in seen:
+                    detail = f"the {name.decode()} header must be sent at most once"
+                    await problem_response(Request(scope), MALFORMED, detail)(scope, receive, send)
+                    return
+                seen.add(name)
+            elif name in _LIST_HEADERS:
+                lists.setdefault(name, []).append(value)
+        repeated = {name: values for name, values in lists.items() if len(values) > 1}
+        if repeated:
+            headers = [(n, v) for n, v in scope["headers"] if n not in repeated]
+            headers += [(name, b", ".join(values)) for name, values in repeated.items()]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
 def _is_chunked(scope: Scope) -> bool:
     return any(name == b"transfer-encoding" for name, _ in scope.get("headers", []))
 
