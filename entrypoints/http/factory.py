@@ -60,6 +60,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     # Routes resolve their use cases on this container (entrypoints/http/dependencies.py).
     app.state.container = container
+    # A trailing slash is answered by the 404 handler (problems.py), not by an absolute
+    # redirect built from the Host header.
+    app.router.redirect_slashes = False
     app.include_router(health.router)
     app.include_router(overview.router)
     app.include_router(tasks.router)

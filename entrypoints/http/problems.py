@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -273,7 +273,7 @@ async def _on_request_validation(request: Request, error: Exception) -> JSONResp
     return problem_response(request, VALIDATION, first_problem(errors), errors=errors)
 
 
-async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
     try:
@@ -285,6 +285,9 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else None
     headers = dict(error.headers or {})
     if status == 404:
+        location = _without_trailing_slash(request)
+        if location is not None:
+            return Response(status_code=307, headers={"Location": location})
         detail = "no such route"
     if status == 405:
         # Starlette's Allow names the first matching route's methods only (GET for
@@ -297,6 +300,23 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _without_trailing_slash(request: Request) -> str | None:
+    """Where ``/api/tasks/`` is served (``/api/tasks``, same query), as a path of this
+    origin: the app's own redirect (Starlette's ``redirect_slashes``, turned off) would
+    build an absolute URL from the ``Host`` header. None when no route serves it."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    if not raw_path.endswith(b"/") or raw_path == b"/":
+        return None
+    path = request.url.path.rstrip("/")
+    candidate = {**request.scope, "path": path}
+    if not any(
+        route.matches(candidate)[0] is not Match.NONE for route in request.app.router.routes
+    ):
+        return None
+    query = request.url.query
+    return raw_path.rstrip(b"/").decode("latin-1") + (f"?{query}" if query else "")
 
 
 def _allowed_methods(request: Request) -> list[str]:
