@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+from urllib.parse import quote_from_bytes
+
+from fastapi import Request, Response
 
 from application.task_document import task_document
 from domain.task import Task
@@ -19,3 +21,12 @@ def task_response(task: Task, status_code: int = 200, **headers: str) -> Respons
         media_type=JSON,
         headers={"ETag": etag_of(task), **headers},
     )
+
+
+def path_for_headers(request: Request) -> str:
+    """The request's path as sent, fit for a ``Location`` or a ``Link``: every byte that is
+    not an unreserved character, ``/`` or an existing escape is percent-encoded, so a user
+    id in the path (any ``sub``: non-ASCII, ``;``, ``>``, spaces) can neither break the
+    header's encoding nor add parameters to it."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    return quote_from_bytes(raw_path.partition(b"?")[0], safe="/%")

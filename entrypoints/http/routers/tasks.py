@@ -32,7 +32,7 @@ from entrypoints.http.preconditions import (
     parse_if_match,
 )
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.responses import JSON, task_response
+from entrypoints.http.responses import JSON, path_for_headers, task_response
 from entrypoints.http.routers import compat, writes
 from entrypoints.http.schemas import (
     BatchIn,
@@ -82,7 +82,7 @@ async def list_tasks(
     headers = {}
     if page.next_position is not None:
         next_url = request.url.include_query_params(cursor=encode_cursor(query, page.next_position))
-        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        headers["Link"] = f'<{path_for_headers(request)}?{next_url.query}>; rel="next"'
     body = dump_json([task_document(task) for task in page.items])
     return Response(body, media_type=JSON, headers=headers)
 

@@ -17,7 +17,7 @@ from entrypoints.http.preconditions import (
     parse_if_match,
 )
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.responses import task_response
+from entrypoints.http.responses import path_for_headers, task_response
 from entrypoints.http.schemas import TaskOut
 
 # How each shape's creates and edits (PUT, PATCH, toggle) are documented.
@@ -42,9 +42,11 @@ async def create(
     request: Request, use_case: CreateTask, owner: str, new: NewTask, idempotency_key: str | None
 ) -> Response:
     key = parse_idempotency_key(idempotency_key)
+    # The collection's own path, on either URL shape; worked out before the write, so
+    # nothing about the response can fail once the task is committed.
+    collection = path_for_headers(request)
     task = await use_case.execute(owner, new, idempotency_key=key)
-    # The collection's own path, on either URL shape.
-    return task_response(task, 201, Location=f"{request.url.path}/{task.id}")
+    return task_response(task, 201, Location=f"{collection}/{task.id}")
 
 
 async def update(
