@@ -35,6 +35,7 @@ from application.task_document import (
 )
 from domain.errors import InvalidTaskField
 from domain.task import TAGS_MAX, Task, TaskRecord
+from entrypoints.cli.surrogates import LoneSurrogate, LoneSurrogateGuard
 from entrypoints.presentation import dump_json
 
 FORMAT = "todo-api.tasks"
@@ -86,21 +87,31 @@ class TaskFileReader:
         return value if isinstance(value, str) else None
 
     def records(self) -> Iterator[TaskRecord]:
-        events = ijson.parse(self._stream, use_float=True)
+        # Bare events, without ijson's prefixes: those are built for every event, ahead of
+        # any check, and a file of nested arrays makes each one longer than the last (a
+        # 200 KB file took 10 GB). Nothing below accepts a container where the format has
+        # none, so the nesting the reader ever follows is four deep.
+        events = ijson.basic_parse(LoneSurrogateGuard(self._stream), use_float=True)
         try:
             yield from self._document(events)
         except ijson.JSONError as error:
             raise TaskFileError(f"not valid JSON ({_json_reason(error)})") from error
+        except LoneSurrogate as error:
+            raise TaskFileError(f"not valid text ({error})") from error
+        except UnicodeDecodeError as error:
+            raise TaskFileError(
+                "not valid JSON (a string is not UTF-8, or escapes a lone surrogate)"
+            ) from error
 
-    def _document(self, events: Iterator[tuple[str, str, Any]]) -> Iterator[TaskRecord]:
+    def _document(self, events: Iterator[tuple[str, Any]]) -> Iterator[TaskRecord]:
         first = next(events, None)
         if first is None:
             raise TaskFileError("the file is empty")
-        if first[1] != "start_map":
+        if first[0] != "start_map":
             raise TaskFileError(f"not a {FORMAT} file: the document must be a JSON object")
         seen: set[str] = set()
-        for prefix, event, value in events:
-            if prefix != "" or event != "map_key":
+        for event, value in events:
+            if event != "map_key":
                 break  # the end of the document
             if value in seen:
                 raise TaskFileError(f"the field {value!r} appears twice")
@@ -121,8 +132,8 @@ class TaskFileReader:
         if expected is not None and expected != self.count:
             raise TaskFileError(f"'count' is {expected} but the file has {self.count} tasks")
 
-    def _header_field(self, name: str, event: tuple[str, str, Any]) -> None:
-        _, kind, value = event
+    def _header_field(self, name: str, event: tuple[str, Any]) -> None:
+        kind, value = event
         if kind not in _SCALARS:
             raise TaskFileError(f"{name!r} must be a single value")
         if name == "format" and value != FORMAT:
@@ -143,12 +154,12 @@ class TaskFileReader:
         if "version" not in self.header:
             raise TaskFileError("'version' must come before 'tasks'")
 
-    def _tasks(self, events: Iterator[tuple[str, str, Any]]) -> Iterator[TaskRecord]:
-        _, kind, _ = next(events)
+    def _tasks(self, events: Iterator[tuple[str, Any]]) -> Iterator[TaskRecord]:
+        kind, _ = next(events)
         if kind != "start_array":
             raise TaskFileError("'tasks' must be an array")
-        for prefix, event, _value in events:
-            if event == "end_array" and prefix == "tasks":
+        for event, _value in events:
+            if event == "end_array":
                 return
             index = self.count
             if event != "start_map":
@@ -163,10 +174,10 @@ class TaskFileReader:
 _CONTAINERS = {"tags": ("start_array", TAGS_MAX), "recurrence": ("start_map", 3)}
 
 
-def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any]:
+def _fields(index: int, events: Iterator[tuple[str, Any]]) -> dict[str, Any]:
     """The fields of one record, read up to its closing brace."""
     fields: dict[str, Any] = {}
-    for _prefix, event, value in events:
+    for event, value in events:
         if event == "end_map":
             return fields
         # ``event`` is a map_key here: a value always follows its key.
@@ -175,7 +186,7 @@ def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any
             raise InvalidRecord(index, name, "is not a field of a task record")
         if name in fields:
             raise InvalidRecord(index, name, "appears twice")
-        _, kind, field_value = next(events)
+        kind, field_value = next(events)
         if name in _CONTAINERS and kind == _CONTAINERS[name][0]:
             field_value = _container(index, name, kind, events)
         elif kind not in _SCALARS:
@@ -185,13 +196,13 @@ def _fields(index: int, events: Iterator[tuple[str, str, Any]]) -> dict[str, Any
 
 
 def _container(
-    index: int, name: str, kind: str, events: Iterator[tuple[str, str, Any]]
+    index: int, name: str, kind: str, events: Iterator[tuple[str, Any]]
 ) -> list[Any] | dict[str, Any]:
     """A record's array or object of scalars, read up to its end, at most a few items."""
     limit = _CONTAINERS[name][1]
     items: list[Any] = []
     keys: list[str] = []
-    for _prefix, event, value in events:
+    for event, value in events:
         if event in ("end_array", "end_map"):
             return items if kind == "start_array" else dict(zip(keys, items, strict=True))
         if event == "map_key":
