@@ -54,6 +54,16 @@ class InvalidToken(ApplicationError):
         self.reason = reason
 
 
+class IdentityProviderUnavailable(ApplicationError):
+    """A token could not be checked because the identity provider's signing keys cannot be
+    fetched right now. Not the caller's fault, and not a sign-out: the same token may pass
+    once the keys can be fetched, after about ``retry_after_seconds``."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("the signing keys cannot be fetched right now")
+        self.retry_after_seconds = retry_after_seconds
+
+
 class AccessDenied(ApplicationError):
     """The caller is authenticated but asks for another user's resources."""
 

@@ -185,7 +185,8 @@ class Identity:
 
 
 class TokenVerifier(Protocol):
-    """Turns a bearer token into an identity, or raises ``InvalidToken``."""
+    """Turns a bearer token into an identity, or raises ``InvalidToken`` (the token is not
+    acceptable) or ``IdentityProviderUnavailable`` (it cannot be checked right now)."""
 
     async def verify(self, token: str) -> Identity: ...
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_jwks_url: str | None = None
+    jwt_max_lifetime: int = Field(
+        default=30 * 24 * 3600,
+        ge=60,
+        description="seconds: tokens whose exp is further away than this are refused (401)",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:3000"]
     )
@@ -95,13 +100,20 @@ class Settings(BaseSettings):
         default=3.0, gt=0, le=30, description="seconds one JWKS fetch may take in total"
     )
     jwks_refetch_interval: float = Field(
-        default=30.0,
+        default=10.0,
         gt=0,
         le=3600,
-        description="minimum seconds between JWKS fetches (unknown kid, failed fetch)",
+        description=(
+            "least seconds from the end of one JWKS fetch to the start of the next (unknown"
+            " kid, failed fetch): the most a rotated-in key waits, and 60/interval fetches a"
+            " minute at most"
+        ),
     )
     jwks_cache_ttl: float = Field(
-        default=600.0, gt=0, le=86400, description="seconds before the cached JWKS is refreshed"
+        default=600.0,
+        gt=0,
+        le=86400,
+        description="seconds before the cached JWKS is refreshed, in the background",
     )
 
 

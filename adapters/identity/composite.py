@@ -18,7 +18,8 @@ from application.ports import Identity
 class CompositeTokenVerifier:
     """HS256 → the shared-secret verifier, EdDSA/ES256/ES512/RS256 → the JWKS verifier, each
     only if configured; any other ``alg`` (``none`` included) is refused. The token is read
-    (size, shape, header) here, once, and handed on as read."""
+    (size, canonical encoding, header, claims' shapes, no ``crit``) here, once for both
+    modes, and handed on as read."""
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 from jose import jwt
 
-from adapters.identity.claims import verified_identity
+from adapters.identity.claims import DEFAULT_MAX_LIFETIME_SECONDS, verified_identity
 from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.unverified import UnverifiedToken
 from application.ports import Identity
@@ -41,9 +41,25 @@ class SharedSecretVerifier(_SharedSecret):
     """Accepts HS256 only: the algorithm list is fixed, never read from the token. Takes the
     token as ``read_token`` read it (the composite does, once per verification)."""
 
+    def __init__(
+        self,
+        secret: str,
+        *,
+        issuer: str | None = None,
+        audience: str | None = None,
+        max_lifetime: float = DEFAULT_MAX_LIFETIME_SECONDS,
+    ) -> None:
+        super().__init__(secret, issuer=issuer, audience=audience)
+        self._max_lifetime = max_lifetime
+
     async def verify(self, token: UnverifiedToken) -> Identity:
         return verified_identity(
-            token, self._secret, algorithm=ALGORITHM, issuer=self._issuer, audience=self._audience
+            token,
+            self._secret,
+            algorithm=ALGORITHM,
+            issuer=self._issuer,
+            audience=self._audience,
+            max_lifetime=self._max_lifetime,
         )
 
 

@@ -36,6 +36,8 @@ RFC 9457 `application/problem+json`.
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or build_container()
     settings = container.settings()
+    # First, so that what start-up logs (the identity warnings) is formatted as configured.
+    configure_logging(settings.log_level, settings.log_format)
     # Fail at start-up, not on the first request, when identity cannot be verified safely.
     verifier = container.token_verifier()
     mcp_endpoint = McpEndpoint(container)
@@ -103,5 +105,4 @@ def create_app(container: Container | None = None) -> FastAPI:
         ],
         max_age=600,
     )
-    configure_logging(settings.log_level, settings.log_format)
     return app

@@ -24,6 +24,7 @@ from application.errors import (
     AccessDenied,
     ConcurrentUpdate,
     IdempotencyKeyReused,
+    IdentityProviderUnavailable,
     InvalidToken,
     SchemaNotReady,
     StorageUnavailable,
@@ -77,7 +78,8 @@ _DOCUMENTED = {
     TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
     UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
     VALIDATION: "Validation error; `detail` names the first problem, `errors` lists each",
-    UNAVAILABLE: "Database unavailable (retry after a moment) or not migrated",
+    UNAVAILABLE: "The database, or the sign-in service's keys, unavailable; retry after"
+    " `Retry-After` seconds (not a sign-out). Also: the database not migrated",
 }
 _BY_STATUS = {problem.status: problem for problem in _DOCUMENTED}
 
@@ -156,6 +158,11 @@ def _invalid_token_challenge(error: Exception) -> dict[str, str]:
     return {"WWW-Authenticate": bearer_challenge("invalid_token", _token_reason(error))}
 
 
+def _retry_after_keys(error: Exception) -> dict[str, str]:
+    assert isinstance(error, IdentityProviderUnavailable)
+    return {"Retry-After": str(error.retry_after_seconds)}
+
+
 ERRORS: dict[type[Exception], ErrorRule] = {
     FieldError: ErrorRule(
         VALIDATION, lambda error: first_problem(_field_error(error)), errors=_field_error
@@ -166,6 +173,13 @@ ERRORS: dict[type[Exception], ErrorRule] = {
         headers=lambda _: {"WWW-Authenticate": bearer_challenge()},
     ),
     InvalidToken: ErrorRule(UNAUTHORIZED, _token_reason, headers=_invalid_token_challenge),
+    # A 503, not a 401: the token may be fine, and a 401 tells a frontend to sign out.
+    IdentityProviderUnavailable: ErrorRule(
+        UNAVAILABLE,
+        "the sign-in service's keys cannot be fetched right now, so the token could not be"
+        " checked; retry shortly (you are still signed in)",
+        headers=_retry_after_keys,
+    ),
     AccessDenied: ErrorRule(FORBIDDEN, lambda error: str(error) or "this is not your resource"),
     TaskNotFound: ErrorRule(NOT_FOUND, "no such task"),
     VersionMismatch: ErrorRule(
@@ -238,7 +252,7 @@ async def _on_error(request: Request, error: Exception) -> JSONResponse:
     rule = next(ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS)
     if isinstance(error, SchemaNotReady):
         logger.error("%s", error)
-    elif rule.problem is UNAVAILABLE:
+    elif isinstance(error, StorageUnavailable):  # the JWKS key set logs its own failures
         logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
     return problem_response(
         request,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from application.errors import InvalidToken
+from application.errors import IdentityProviderUnavailable, InvalidToken
 from entrypoints.container import Container
 from entrypoints.http.dependencies import provided
 from entrypoints.http.limits import MAX_BODY_BYTES
@@ -90,8 +90,8 @@ class McpEndpoint:
         request = Request(scope)
         try:
             identity = await self._verifier.verify(bearer_token(request))
-        except (MissingCredentials, InvalidToken) as error:
-            await _unauthorized(request, error)(scope, receive, send)
+        except (MissingCredentials, InvalidToken, IdentityProviderUnavailable) as error:
+            await _refusal(request, error)(scope, receive, send)
             return
         if self._sessions is None:
             raise RuntimeError("/mcp was called outside the app's lifespan")
@@ -124,15 +124,18 @@ def _acting_user(ctx: ServerRequestContext[Any, Any]) -> str:
     return user_id
 
 
-def _unauthorized(request: Request, error: Exception) -> Response:
-    """``/api``'s 401 problem, with a challenge that names the resource metadata."""
+def _refusal(request: Request, error: Exception) -> Response:
+    """``/api``'s problem for ``error``, from the same table (a 401, or the 503 of a key
+    server that is down), with a 401's challenge naming the resource metadata."""
     rule = ERRORS[type(error)]
     detail = rule.detail if isinstance(rule.detail, str) else rule.detail(error)
-    challenge = bearer_challenge(
-        *(("invalid_token", detail) if isinstance(error, InvalidToken) else ()),
-        resource_metadata=_base_url(request) + METADATA_PATH,
-    )
-    return problem_response(request, UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
+    headers = rule.headers(error)
+    if rule.problem is UNAUTHORIZED:
+        headers["WWW-Authenticate"] = bearer_challenge(
+            *(("invalid_token", detail) if isinstance(error, InvalidToken) else ()),
+            resource_metadata=_base_url(request) + METADATA_PATH,
+        )
+    return problem_response(request, rule.problem, detail, headers=headers or None)
 
 
 def _base_url(request: Request) -> str:

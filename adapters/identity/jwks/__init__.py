@@ -2,8 +2,9 @@
 as a JWKS (``{BETTER_AUTH_URL}/api/auth/jwks``), chosen by the token's ``kid``.
 
 Keys are cached; an unknown ``kid`` triggers at most one re-fetch per ``refetch_interval`` (so
-a flood of made-up kids cannot hammer the auth server) and the whole set is refreshed lazily
-after ``cache_ttl``. When a refresh fails, the cached keys stay in use.
+a flood of made-up kids cannot hammer the auth server) and the whole set is refreshed in the
+background after ``cache_ttl``. When a refresh fails, the cached keys stay in use; a token
+whose key is not cached then gets ``IdentityProviderUnavailable`` (503), not a 401.
 
 ``config``: settings and Better Auth's URL rules; ``keys``: which published keys are usable;
 ``key_set``: fetching and caching them; ``verifier``: checking a token against them.

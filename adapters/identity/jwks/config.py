@@ -58,7 +58,9 @@ def jwks_verifier_from_settings(settings: IdentitySettings) -> JwksVerifier:
         refetch_interval=settings.jwks_refetch_interval,
         cache_ttl=settings.jwks_cache_ttl,
     )
-    return JwksVerifier(key_set, issuer=issuer, audience=audience)
+    return JwksVerifier(
+        key_set, issuer=issuer, audience=audience, max_lifetime=settings.jwt_max_lifetime
+    )
 
 
 def _parse_http_url(url: str, *, name: str) -> tuple[str, str, int | None, str]:

@@ -1,29 +1,49 @@
-"""The JWKS, fetched over HTTP lazily, cached, and re-fetched at a bounded rate."""
+"""The JWKS, fetched over HTTP lazily, cached, and re-fetched at a bounded rate.
+
+The refresh policy (ADR 0017):
+
+- **Known keys never wait.** A token whose key is cached is verified with it at once; when
+  the set is older than ``cache_ttl``, a refresh starts in the background and the request
+  goes on with the cached key.
+- **One fetch at a time, shared.** Every request that needs a fetch (an unknown ``kid``, no
+  keys yet) waits for the one in flight, whether a background refresh or not, instead of
+  starting its own.
+- **Never two in a row.** A fetch starts only ``refetch_interval`` seconds after the previous
+  one ended, successful or not. A flood of made-up kids therefore costs at most one fetch
+  per interval (6 a minute at the default 10 s), and a key rotated in during that flood is
+  picked up by the next of them, within one interval.
+- **Down is not signed out.** When the token's key is not cached and the last fetch failed,
+  the answer is ``IdentityProviderUnavailable`` (a 503 with ``Retry-After``: when the next
+  fetch may start), not ``InvalidToken``. An unknown kid after a successful fetch is
+  ``InvalidToken``. Cached keys stay in use however long the JWKS stays unreachable.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 
 import httpx
 
 from adapters.identity.jwks.keys import JwksUnavailable, VerificationKey, parse_key_set
-from application.errors import InvalidToken
+from application.errors import IdentityProviderUnavailable, InvalidToken
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_FETCH_TIMEOUT_SECONDS = 3.0
-DEFAULT_REFETCH_INTERVAL_SECONDS = 30.0
+DEFAULT_REFETCH_INTERVAL_SECONDS = 10.0
 DEFAULT_CACHE_TTL_SECONDS = 600.0
 # A JWKS holds a handful of public keys (~1 KiB each for RSA); more is not a key set.
 MAX_JWKS_BYTES = 64 * 1024
 
 
 class JwksKeySet:
-    """The JWKS at ``url``, fetched lazily and cached. At most one fetch is in flight, and
-    fetches (successful or not) are at least ``refetch_interval`` seconds apart."""
+    """The JWKS at ``url``, fetched lazily and cached, refreshed by the policy above.
+    ``clock`` is monotonic seconds (a test moves its own)."""
 
     def __init__(
         self,
@@ -45,52 +65,78 @@ class JwksKeySet:
         )
         self._clock = clock
         self._keys: dict[str, VerificationKey] = {}
-        self._fetched_at: float | None = None  # last successful fetch
-        self._attempted_at: float | None = None  # last fetch, successful or not
-        self._attempts = 0
-        self._lock = asyncio.Lock()
+        self._fetched_at: float | None = None  # when the last successful fetch ended
+        self._last_fetch_ended_at: float | None = None  # successful or not
+        self._last_fetch_failed = False
+        self._fetch: asyncio.Task[None] | None = None  # the one fetch in flight
 
     async def key_for(self, kid: str) -> VerificationKey:
-        if self._is_stale():
-            await self._refresh()
         key = self._keys.get(kid)
-        if key is None:
-            await self._refresh()  # maybe the key was rotated in since the last fetch
-            key = self._keys.get(kid)
         if key is not None:
+            if self._is_stale():
+                self._start_fetch()  # in the background: this request goes on at once
             return key
-        if self._fetched_at is None:
-            raise InvalidToken("the signing keys are unavailable")
+        # Not cached: maybe rotated in since the last fetch, so wait for one if one may run.
+        fetch = self._start_fetch()
+        if fetch is not None:
+            await asyncio.shield(fetch)  # a waiter that gives up does not cancel the others'
+            key = self._keys.get(kid)
+            if key is not None:
+                return key
+        if self._fetched_at is None or self._last_fetch_failed:
+            raise IdentityProviderUnavailable(self._seconds_until_next_fetch())
         raise InvalidToken("the access token's signing key is unknown")
 
+    async def wait_for_fetch(self) -> None:
+        """Return once the fetch in flight, if any (a background refresh), has ended."""
+        if self._fetch is not None:
+            await asyncio.shield(self._fetch)
+
     async def aclose(self) -> None:
+        fetch, self._fetch = self._fetch, None
+        if fetch is not None:
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetch
         if self._owns_client:
             await self._http.aclose()
 
     def _is_stale(self) -> bool:
         return self._fetched_at is None or self._clock() - self._fetched_at >= self._cache_ttl
 
-    def _may_fetch_now(self) -> bool:
-        if self._attempted_at is None:
-            return True
-        return self._clock() - self._attempted_at >= self._refetch_interval
+    def _seconds_until_next_fetch(self) -> int:
+        if self._last_fetch_ended_at is None:
+            return 1
+        remaining = self._refetch_interval - (self._clock() - self._last_fetch_ended_at)
+        return max(1, math.ceil(remaining))
 
-    async def _refresh(self) -> None:
-        attempts_seen = self._attempts
-        async with self._lock:
-            if self._attempts != attempts_seen:
-                return  # a fetch finished while we waited: share its result
-            if not self._may_fetch_now():
-                return
-            self._attempts += 1
-            self._attempted_at = self._clock()
-            try:
-                self._keys = parse_key_set(await self._download())
-            except JwksUnavailable as error:
-                logger.warning("JWKS refresh from %s failed: %s", self._url, error)
-                return
+    def _start_fetch(self) -> asyncio.Task[None] | None:
+        """The fetch in flight, else a new one if the interval since the last has passed,
+        else ``None``."""
+        if self._fetch is not None:
+            return self._fetch
+        if self._last_fetch_ended_at is not None and (
+            self._clock() - self._last_fetch_ended_at < self._refetch_interval
+        ):
+            return None
+        self._fetch = asyncio.get_running_loop().create_task(self._run_fetch())
+        self._fetch.add_done_callback(_log_unexpected_failure)
+        return self._fetch
+
+    async def _run_fetch(self) -> None:
+        try:
+            keys = parse_key_set(await self._download())
+        except JwksUnavailable as error:
+            self._last_fetch_failed = True
+            logger.warning("JWKS refresh from %s failed: %s", self._url, error)
+        else:
+            self._keys = keys
             self._fetched_at = self._clock()
-            logger.info("loaded %d signing keys from %s", len(self._keys), self._url)
+            self._last_fetch_failed = False
+            logger.info("loaded %d signing keys from %s", len(keys), self._url)
+        finally:
+            self._last_fetch_ended_at = self._clock()
+            self._fetch = None
 
     async def _download(self) -> bytes:
         try:
@@ -114,3 +160,9 @@ class JwksKeySet:
                 if len(body) > MAX_JWKS_BYTES:
                     raise JwksUnavailable("the JWKS response is too large")
             return bytes(body)
+
+
+def _log_unexpected_failure(fetch: asyncio.Task[None]) -> None:
+    # A background refresh has nobody awaiting it: a bug in it would otherwise go unseen.
+    if not fetch.cancelled() and fetch.exception() is not None:
+        logger.error("JWKS refresh failed unexpectedly", exc_info=fetch.exception())

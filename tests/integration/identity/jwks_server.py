@@ -19,12 +19,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class JwksServer:
-    """``keys`` are served at every path; ``delay`` holds each answer back (until stop)."""
+    """``keys`` are served at every path; ``delay`` holds each answer back (until stop), and
+    a ``status`` other than 200 answers that instead (a key server that is down)."""
 
     def __init__(self, *keys: SigningKey) -> None:
         self.jwks: list[dict[str, Any]] = [key.public_jwk() for key in keys]
         self.paths: list[str] = []
         self.delay = 0.0
+        self.status = 200
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -68,6 +70,11 @@ class JwksServer:
                     server.paths.append(self.path)
                 if server.delay:
                     server._stopping.wait(server.delay)
+                if server.status != 200:
+                    self.send_response(server.status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps({"keys": server.jwks}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -27,7 +28,7 @@ class FakeClock:
 
 class FakeJwksEndpoint:
     """Serves ``keys`` as a JWKS and records the URLs asked; ``status``/``body`` simulate
-    trouble."""
+    trouble, and a closed ``gate`` holds every answer back until the test opens it."""
 
     def __init__(self, *keys: SigningKey) -> None:
         self.jwks: list[dict[str, Any]] = [key.public_jwk() for key in keys]
@@ -35,6 +36,7 @@ class FakeJwksEndpoint:
         self.status = 200
         self.body: bytes | None = None
         self.headers: dict[str, str] = {}
+        self.gate: asyncio.Event | None = None
 
     @property
     def requests(self) -> int:
@@ -46,7 +48,9 @@ class FakeJwksEndpoint:
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
+        if self.gate is not None:
+            await self.gate.wait()
         body = self.body if self.body is not None else json.dumps({"keys": self.jwks}).encode()
         return httpx.Response(self.status, content=body, headers=self.headers)

@@ -64,7 +64,12 @@ class SigningKey:
 
 
 def signed_token(header: dict[str, Any], claims: dict[str, Any], sign: Any) -> str:
-    signing_input = f"{b64url_json(header)}.{b64url_json(claims)}"
+    return signed_raw_token(header, json.dumps(claims, separators=(",", ":")), sign)
+
+
+def signed_raw_token(header: dict[str, Any], payload: str, sign: Any) -> str:
+    """A compact JWS whose payload is ``payload`` exactly (JSON or not: ``Infinity``, …)."""
+    signing_input = f"{b64url_json(header)}.{b64url(payload.encode())}"
     return f"{signing_input}.{b64url(sign(signing_input.encode()))}"
 
 

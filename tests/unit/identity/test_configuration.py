@@ -4,6 +4,8 @@ configurations that must refuse to start. Where JWKS mode fetches its keys from,
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from adapters.identity.jwks import better_auth_endpoints
@@ -92,5 +94,61 @@ async def test_close_token_verifier_tolerates_verifiers_without_aclose() -> None
 def test_jwks_timing_settings_have_safe_defaults() -> None:
     defaults = settings()
     assert defaults.jwks_fetch_timeout == 3.0
-    assert defaults.jwks_refetch_interval == 30.0
+    assert defaults.jwks_refetch_interval == 10.0
     assert defaults.jwks_cache_ttl == 600.0
+
+
+ASSEMBLY_LOGGER = "adapters.identity.assembly"
+
+
+def identity_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == ASSEMBLY_LOGGER and record.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "unset"),
+    [
+        ({}, "JWT_ISSUER and JWT_AUDIENCE"),
+        ({"jwt_issuer": "https://app.example.com"}, "JWT_AUDIENCE"),
+        ({"jwt_audience": "todo-api"}, "JWT_ISSUER"),
+    ],
+)
+async def test_shared_secret_mode_without_issuer_or_audience_warns_once_at_start_up(
+    values: dict[str, str], unset: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=ASSEMBLY_LOGGER)
+    async with container_verifier(better_auth_secret=SECRET, **values):
+        pass
+    [warning] = identity_warnings(caplog)
+    assert f"without {unset}:" in warning
+    assert "accepted whatever their" in warning
+    assert "\n" not in warning
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"better_auth_secret": SECRET, "jwt_issuer": "https://a", "jwt_audience": "todo-api"},
+        {"better_auth_url": "https://auth.example.com"},
+    ],
+)
+async def test_no_warning_when_iss_and_aud_are_checked(
+    values: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger=ASSEMBLY_LOGGER)
+    async with container_verifier(**values):
+        pass
+    assert identity_warnings(caplog) == []
+
+
+async def test_jwt_max_lifetime_bounds_how_far_away_exp_may_be() -> None:
+    assert settings().jwt_max_lifetime == 30 * 24 * 3600
+    async with container_verifier(better_auth_secret=SECRET, jwt_max_lifetime=3600) as verifier:
+        minter = SharedSecretMinter(SECRET)
+        assert (await verifier.verify(minter.mint("user-7", ttl_seconds=3000))).user_id == "user-7"
+        with pytest.raises(InvalidToken, match="lifetime is too long"):
+            await verifier.verify(minter.mint("user-7", ttl_seconds=2 * 3600))
