@@ -31,7 +31,7 @@ install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 run: install
 	$(UV) run --no-sync python scripts/ensure_dotenv.py
 	$(UV) run --no-sync todo-admin db upgrade
-	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT)
+	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT) --no-access-log
 
 test: install
 	@$(UV) run --no-sync pytest $(SCHEMA_FUZZ) > $(FUZZ_LOG) 2>&1 & fuzz=$$!; \

@@ -76,12 +76,19 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
         handler.setFormatter(JsonLineFormatter())
     else:
         handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger("todo_api")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-    for name in ("adapters", "entrypoints"):
+    for name in ("todo_api", "adapters", "entrypoints", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False
+    # uvicorn's access log prints each request line with its query string (search terms,
+    # cursors); todo_api.access logs the route template instead.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
+    uvicorn_access.disabled = True
+    # Everything else (the drivers, the MCP SDK): warnings and worse, in the same format,
+    # rather than Python's last-resort plain text on stderr.
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
