@@ -59,9 +59,9 @@ class Settings(BaseSettings):
         le=300,
         description="seconds one database operation (query, commit) may take; then 503",
     )
-    db_prepared_statements: bool | None = Field(
-        default=None,
-        description="psycopg prepared statements; unset = on, except through a '-pooler' host",
+    db_prepared_statements: bool = Field(
+        default=False,
+        description="psycopg prepared statements; off (safe behind any transaction pooler)",
     )
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT

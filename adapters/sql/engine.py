@@ -41,8 +41,9 @@ class PoolSettings:
     idle_ping_seconds: float = 10.0
     # A ping not answered within this counts as failed (the connection is dropped).
     ping_timeout_seconds: float = 1.0
-    # None: decide from the host (Neon's pooled endpoints have "-pooler" in their name).
-    prepared_statements: bool | None = None
+    # Off by default: safe behind any transaction pooler, and measured to cost nothing that
+    # shows (bench/prepared_statements.py, docs/performance.md).
+    prepared_statements: bool = False
 
 
 def normalize_database_url(raw: str) -> URL:
@@ -80,11 +81,6 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def uses_transaction_pooler(url: URL) -> bool:
-    """Neon's pooled endpoint (PgBouncer, transaction mode) has ``-pooler`` in its host."""
-    return "-pooler" in (url.host or "")
-
-
 def ensure_sqlite_directory(url: URL) -> None:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -100,10 +96,7 @@ def create_engine(url: URL, pool: PoolSettings, *, autocommit: bool = False) -> 
     if is_sqlite(url):
         return _create_sqlite_engine(url, isolation)
     connect_args: dict[str, Any] = {"connect_timeout": pool.connect_timeout_seconds}
-    prepared = pool.prepared_statements
-    if prepared is None:
-        prepared = not uses_transaction_pooler(url)
-    if not prepared:
+    if not pool.prepared_statements:
         # PgBouncer in transaction mode hands each transaction to any server connection, so
         # statements prepared on one are missing on the next.
         connect_args["prepare_threshold"] = None

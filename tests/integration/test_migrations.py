@@ -18,7 +18,6 @@ from adapters.sql.engine import (
     UnsupportedDatabaseUrl,
     normalize_database_url,
     sync_database_url,
-    uses_transaction_pooler,
 )
 from adapters.sql.migrate import current_revision, head_revision, upgrade
 from adapters.sql.tables import metadata
@@ -211,7 +210,6 @@ def test_neon_url_gets_psycopg_and_keeps_its_query() -> None:
     assert url.host == "ep-cool-name-123456.eu-central-1.aws.neon.tech"
     assert url.database == "db"
     assert dict(url.query) == {"sslmode": "require", "channel_binding": "require"}
-    assert not uses_transaction_pooler(url)
 
 
 @pytest.mark.parametrize(
@@ -280,20 +278,6 @@ def test_unsupported_urls_are_refused(raw: str) -> None:
 
 def test_unsupported_database_url_is_a_value_error() -> None:
     assert issubclass(UnsupportedDatabaseUrl, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("raw", "pooled"),
-    [
-        ("postgresql://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/db", True),
-        ("postgres://u:p@ep-x-pooler.us-east-2.aws.neon.tech/db?sslmode=require", True),
-        ("postgresql://u:p@ep-cool-name-123456.eu-central-1.aws.neon.tech/db", False),
-        ("postgresql://u:p@localhost/db", False),
-        ("sqlite:///x.db", False),
-    ],
-)
-def test_uses_transaction_pooler(raw: str, pooled: bool) -> None:
-    assert uses_transaction_pooler(normalize_database_url(raw)) is pooled
 
 
 async def test_upgrading_a_database_with_tasks_backfills_the_new_fields(
