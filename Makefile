@@ -9,6 +9,11 @@ UV := .tools/bin/uv
 endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Bounds on slow and oversized clients (docs/operations.md, "Limits"): the h11 protocol
+# with a bounded header block and a deadline for it, and at most MAX_CONNECTIONS
+# connections (or requests in flight) per process, then 503.
+MAX_CONNECTIONS ?= 1000
+SERVER_LIMITS = --http entrypoints.http.server:BoundedH11Protocol --limit-concurrency $(MAX_CONNECTIONS)
 # Test processes (pytest-xdist); each test file runs whole in one of them.
 TEST_WORKERS ?= 2
 # Schemathesis does not spread its generated cases over xdist workers: it runs in a pytest
@@ -31,7 +36,7 @@ install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 run: install
 	$(UV) run --no-sync python scripts/ensure_dotenv.py
 	$(UV) run --no-sync todo-admin db upgrade
-	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT) --no-access-log
+	$(UV) run --no-sync uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT) --no-access-log $(SERVER_LIMITS)
 
 test: install
 	@$(UV) run --no-sync pytest $(SCHEMA_FUZZ) > $(FUZZ_LOG) 2>&1 & fuzz=$$!; \

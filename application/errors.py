@@ -39,6 +39,29 @@ class IdempotencyKeyTaken(ApplicationError):
     """Raised by a repository: the owner already has this key (a concurrent request won)."""
 
 
+class CreatedTaskDeleted(ApplicationError):
+    """A retried create whose ``Idempotency-Key`` made a task that has since been deleted:
+    the retry creates nothing, and there is no task left to answer with (ADR 0020)."""
+
+    def __init__(self, task_id: uuid.UUID | None = None) -> None:
+        super().__init__("the task this Idempotency-Key created has since been deleted")
+        self.task_id = task_id
+
+
+class TaskQuotaExceeded(ApplicationError):
+    """The owner has ``limit`` tasks (``MAX_TASKS_PER_USER``), the most one owner may have;
+    nothing was written. ``index``: in a bulk input, the first record over the limit."""
+
+    def __init__(
+        self, owner: str, limit: int, *, existing: int | None = None, index: int | None = None
+    ) -> None:
+        super().__init__(f"user {owner} may have at most {limit:,} tasks")
+        self.owner = owner
+        self.limit = limit
+        self.existing = existing
+        self.index = index
+
+
 class InvalidQuery(ApplicationError, FieldError):
     """A list query parameter (a cursor, a limit) is not acceptable."""
 

@@ -68,6 +68,15 @@ class TaskRepository(Protocol):
 
     async def add(self, task: Task) -> None: ...
 
+    async def add_within(self, task: Task, *, max_tasks: int) -> bool:
+        """Insert ``task`` only while its owner has fewer than ``max_tasks`` tasks: the
+        count and the insert are one statement. Returns whether it was inserted."""
+        ...
+
+    async def count(self, owner: str) -> int:
+        """How many tasks the owner has."""
+        ...
+
     async def get(self, owner: str, task_id: uuid.UUID) -> Task | None: ...
 
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
@@ -130,12 +139,14 @@ class TaskRepository(Protocol):
 @dataclass(frozen=True)
 class IdempotencyRecord:
     """A create that ran under an ``Idempotency-Key``: what was asked (the fingerprint)
-    and the task as it was first created, to answer retries with the same response."""
+    and the task as it was first created, to answer retries with the same response.
+    ``task`` is ``None`` once that task has been deleted: its content does not outlive it
+    (the store forgets it in the transaction that deletes the task)."""
 
     owner: str
     key: str
     fingerprint: str
-    task: Task
+    task: Task | None
     created_at: datetime
 
 
@@ -149,7 +160,15 @@ class IdempotencyRepository(Protocol):
 
     async def add(self, record: IdempotencyRecord) -> None: ...
 
-    async def remove_expired(self, owner: str, *, created_before: datetime) -> int: ...
+    async def release_expired(self, owner: str, key: str, *, created_before: datetime) -> bool:
+        """Delete the owner's record of ``key`` if it was made before ``created_before``
+        (so the key can be used again before the sweep got to it). Returns whether it was."""
+        ...
+
+    async def remove_expired(self, *, created_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` records of any owner made before ``created_before``,
+        oldest first (the periodic sweep). Returns how many were deleted."""
+        ...
 
     async def remove_all(self, owner: str) -> int:
         """Delete every key of ``owner`` (right to erasure). Returns how many there were."""
@@ -189,6 +208,28 @@ class TokenVerifier(Protocol):
     acceptable) or ``IdentityProviderUnavailable`` (it cannot be checked right now)."""
 
     async def verify(self, token: str) -> Identity: ...
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """One request weighed against a per-key limit of ``limit`` requests a ``window``.
+
+    ``remaining``: requests still allowed right now; ``retry_after``: seconds until the
+    next one is (0 when this one was); ``reset_after``: seconds until the whole allowance
+    is back."""
+
+    allowed: bool
+    limit: int
+    window: float
+    remaining: int
+    retry_after: float
+    reset_after: float
+
+
+class RateLimiter(Protocol):
+    """Counts requests per key (a user id) and says whether each one is within the limit."""
+
+    async def acquire(self, key: str) -> RateDecision: ...
 
 
 class HealthProbe(Protocol):

@@ -15,6 +15,7 @@ from adapters.identity.shared_secret import SharedSecretMinter, WeakSecret
 from adapters.memory.health import AlwaysReady
 from adapters.memory.repository import InMemoryTaskStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.rate_limit import InMemoryRateLimiter, RedisRateLimiter
 from adapters.sql.deadline import settle
 from adapters.sql.engine import (
     PoolSettings,
@@ -24,11 +25,13 @@ from adapters.sql.engine import (
 from adapters.sql.health import SqlHealthProbe
 from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.ports import RateLimiter
 from application.use_cases import (
     BatchEditTasks,
     ClearCompletedTasks,
     CreateTask,
     DeleteTask,
+    ExpireIdempotencyKeys,
     GetTask,
     GetTaskSummary,
     ListTags,
@@ -93,7 +96,12 @@ def build_token_verifier(settings: Settings) -> CachingTokenVerifier:
 
 async def close_token_verifier(verifier: object) -> None:
     """Release what a verifier holds (the JWKS HTTP client); fakes without ``aclose`` are fine."""
-    aclose = getattr(verifier, "aclose", None)
+    await close_resource(verifier)
+
+
+async def close_resource(resource: object) -> None:
+    """Release what a shared singleton holds (an HTTP or Redis client), if it has ``aclose``."""
+    aclose = getattr(resource, "aclose", None)
     if aclose is not None:
         await aclose()
 
@@ -109,6 +117,30 @@ def build_token_minter(settings: Settings) -> SharedSecretMinter:
         )
     except WeakSecret as error:
         raise ConfigurationError(str(error)) from error
+
+
+# The rate limit's window: RATE_LIMIT_PER_USER counts requests a minute.
+RATE_LIMIT_WINDOW_SECONDS = 60.0
+
+
+def build_rate_limiter(settings: Settings) -> RateLimiter | None:
+    """The per-user rate limit: shared through Redis when ``REDIS_URL`` is set, else this
+    process's own; ``None`` when ``RATE_LIMIT_PER_USER`` is 0. Close it with
+    ``close_resource`` on shutdown (the Redis client holds connections)."""
+    limit = settings.rate_limit_per_user
+    if limit == 0:
+        return None
+    if settings.redis_url is not None:
+        try:
+            return RedisRateLimiter.from_url(settings.redis_url, limit, RATE_LIMIT_WINDOW_SECONDS)
+        except ValueError as error:
+            raise ConfigurationError(f"REDIS_URL is not usable: {error}") from error
+    return InMemoryRateLimiter(limit, RATE_LIMIT_WINDOW_SECONDS)
+
+
+def task_cap(settings: Settings) -> int | None:
+    """MAX_TASKS_PER_USER, with 0 meaning no cap."""
+    return settings.max_tasks_per_user or None
 
 
 def units_of_work(
@@ -149,6 +181,9 @@ class Container(containers.DeclarativeContainer):
     # Shared: it holds the verified-token cache and the JWKS key cache.
     token_verifier = providers.Singleton(build_token_verifier, settings)
     token_minter = providers.Singleton(build_token_minter, settings)
+    # Shared: it holds the per-user counts (or the Redis client).
+    rate_limiter = providers.Singleton(build_rate_limiter, settings)
+    max_tasks = providers.Callable(task_cap, settings)
 
     # Anything holding a connection: a fresh one per use. Use cases that only read get the
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
@@ -165,20 +200,29 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(AlwaysReady),
     )
 
-    create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock)
+    create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
     get_task = providers.Factory(GetTask, uow=read_unit_of_work)
     list_tasks = providers.Factory(ListTasks, uow=read_unit_of_work)
-    update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock)
-    toggle_task_completion = providers.Factory(ToggleTaskCompletion, uow=unit_of_work, clock=clock)
+    update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
+    toggle_task_completion = providers.Factory(
+        ToggleTaskCompletion, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+    )
     delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
-    batch_edit_tasks = providers.Factory(BatchEditTasks, uow=unit_of_work, clock=clock)
+    batch_edit_tasks = providers.Factory(
+        BatchEditTasks, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+    )
     clear_completed_tasks = providers.Factory(ClearCompletedTasks, uow=unit_of_work)
     get_task_summary = providers.Factory(GetTaskSummary, uow=read_unit_of_work, clock=clock)
     list_tags = providers.Factory(ListTags, uow=read_unit_of_work)
+    expire_idempotency_keys = providers.Factory(
+        ExpireIdempotencyKeys, uow=unit_of_work, clock=clock
+    )
 
     # Admin CLI (todo-admin): bulk export/import, erasure, statistics, demo data.
     export_tasks = providers.Factory(ExportTasks, uow=read_unit_of_work)
-    import_tasks = providers.Factory(ImportTasks, uow=unit_of_work, clock=clock)
+    import_tasks = providers.Factory(
+        ImportTasks, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+    )
     purge_user = providers.Factory(PurgeUser, uow=unit_of_work)
     get_stats = providers.Factory(GetStats, uow=unit_of_work)
     seed_tasks = providers.Factory(SeedTasks, uow=unit_of_work, clock=clock)

@@ -65,6 +65,35 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
+    # Limits and quotas (docs/operations.md, "Limits"): per user, per minute; 0 turns each off.
+    rate_limit_per_user: int = Field(
+        default=600,
+        ge=0,
+        le=1_000_000,
+        description="requests a minute per user on /api and /mcp (burst included); 0 = off",
+    )
+    max_tasks_per_user: int = Field(
+        default=10_000, ge=0, le=100_000_000, description="tasks one user may have; 0 = no cap"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: one rate limit for every process; unset: per process",
+    )
+    idempotency_sweep_interval: float = Field(
+        default=60.0,
+        gt=0,
+        le=86400,
+        description="seconds between sweeps of expired Idempotency-Key records",
+    )
+    request_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="seconds a connection may take to send a request's headers (documented server)",
+    )
+    request_body_timeout: float = Field(
+        default=20.0, gt=0, le=300, description="seconds a request may take to send its body"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -79,6 +108,7 @@ class Settings(BaseSettings):
         "jwt_issuer",
         "jwt_audience",
         "jwt_jwks_url",
+        "redis_url",
         mode="before",
     )
     @classmethod

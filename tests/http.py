@@ -33,11 +33,15 @@ SECRET = "e2e-test-secret-that-is-long-enough-0123456789"
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for tests: never read the developer's .env."""
+    """Settings for tests: never read the developer's .env. The per-user rate limit is off
+    unless a test sets one (a test's client makes requests as fast as a script does; the
+    limit has tests of its own, tests/e2e/test_rate_limit.py)."""
     values: dict[str, object] = {
         "database_url": database_url,
         "better_auth_secret": SECRET,
         "cors_origins": ["http://localhost:3000"],
+        "rate_limit_per_user": 0,
+        "redis_url": None,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

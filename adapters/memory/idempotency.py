@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import uuid
 from datetime import datetime
 
 from adapters.memory.repository import InMemoryTaskStore
@@ -33,13 +34,21 @@ class InMemoryIdempotencyRepository:
             raise IdempotencyKeyTaken(record.key)
         self.staged[slot] = dataclasses.replace(record, task=copy.copy(record.task))
 
-    async def remove_expired(self, owner: str, *, created_before: datetime) -> int:
-        expired = {
-            slot
+    async def release_expired(self, owner: str, key: str, *, created_before: datetime) -> bool:
+        slot = (owner, key)
+        record = self._store.idempotency.get(slot)
+        if record is None or slot in self.removed or record.created_at >= created_before:
+            return False
+        self.removed.add(slot)
+        return True
+
+    async def remove_expired(self, *, created_before: datetime, limit: int) -> int:
+        expired = sorted(
+            (record.created_at, slot)
             for slot, record in self._store.idempotency.items()
-            if slot[0] == owner and record.created_at < created_before
-        }
-        self.removed |= expired
+            if slot not in self.removed and record.created_at < created_before
+        )[:limit]
+        self.removed |= {slot for _, slot in expired}
         return len(expired)
 
     async def remove_all(self, owner: str) -> int:
@@ -54,11 +63,17 @@ class InMemoryIdempotencyRepository:
         self.removed |= stored
         return len(stored | staged)
 
-    def apply(self) -> None:
-        """Called by the unit of work's commit, after ``check``; no awaits in between."""
+    def apply(self, deleted_tasks: set[uuid.UUID]) -> None:
+        """Called by the unit of work's commit, after ``check``; no awaits in between. The
+        records of tasks deleted by the same commit forget their content, as the SQL
+        store's trigger does."""
         for slot in self.removed:
             self._store.idempotency.pop(slot, None)
         self._store.idempotency.update(self.staged)
+        if deleted_tasks:
+            for slot, record in self._store.idempotency.items():
+                if record.task is not None and record.task.id in deleted_tasks:
+                    self._store.idempotency[slot] = dataclasses.replace(record, task=None)
 
     def check(self) -> None:
         for slot in self.staged:

@@ -54,6 +54,15 @@ class InMemoryTaskRepository:
         self.staged[key] = copy.copy(task)
         self.expected_versions.setdefault(key, None)
 
+    async def add_within(self, task: Task, *, max_tasks: int) -> bool:
+        if await self.count(task.user_id) >= max_tasks:
+            return False
+        await self.add(task)
+        return True
+
+    async def count(self, owner: str) -> int:
+        return sum(1 for task in self._visible() if task.user_id == owner)
+
     async def get(self, owner: str, task_id: uuid.UUID) -> Task | None:
         task = self._current((owner, task_id))
         return copy.copy(task) if task is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Self
 
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
@@ -36,10 +37,12 @@ class InMemoryUnitOfWork:
             if version is not None and (current is None or current.version != version):
                 raise ConcurrentUpdate(f"task {key[1]} changed during the transaction")
         self.idempotency.check()
+        deleted: set[uuid.UUID] = set()
         for key, task in staged.items():
             if task is None:
-                self._store.tasks.pop(key, None)
+                if self._store.tasks.pop(key, None) is not None:
+                    deleted.add(key[1])
             else:
                 self._store.tasks[key] = task
-        self.idempotency.apply()
+        self.idempotency.apply(deleted)
         self._fresh_repositories()

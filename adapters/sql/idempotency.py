@@ -27,8 +27,19 @@ _GET = sa.select(
     IDEMPOTENCY_KEYS.c.created_at > sa.bindparam("created_after"),
 )
 _INSERT = sa.insert(IDEMPOTENCY_KEYS)
+_MADE_BEFORE = IDEMPOTENCY_KEYS.c.created_at < sa.bindparam("created_before")
+_RELEASE_EXPIRED = sa.delete(IDEMPOTENCY_KEYS).where(
+    _OWNER, IDEMPOTENCY_KEYS.c.key == sa.bindparam("key"), _MADE_BEFORE
+)
+# The sweep: the oldest expired records of any owner (the created_at index), a bounded batch.
+_OLDEST_EXPIRED = (
+    sa.select(IDEMPOTENCY_KEYS.c.user_id, IDEMPOTENCY_KEYS.c.key)
+    .where(_MADE_BEFORE)
+    .order_by(IDEMPOTENCY_KEYS.c.created_at)
+    .limit(sa.bindparam("limit", type_=sa.Integer()))
+)
 _DELETE_EXPIRED = sa.delete(IDEMPOTENCY_KEYS).where(
-    _OWNER, IDEMPOTENCY_KEYS.c.created_at < sa.bindparam("created_before")
+    sa.tuple_(IDEMPOTENCY_KEYS.c.user_id, IDEMPOTENCY_KEYS.c.key).in_(_OLDEST_EXPIRED)
 )
 _DELETE_ALL = sa.delete(IDEMPOTENCY_KEYS).where(_OWNER)
 
@@ -51,12 +62,14 @@ class SqlIdempotencyRepository:
             owner=owner,
             key=key,
             fingerprint=fingerprint,
-            task=read_task(_stored_record(response), owner=owner),
+            # NULL: the task was deleted since (the trigger of migration 0004).
+            task=read_task(_stored_record(response), owner=owner) if response else None,
             created_at=as_utc(created_at),
         )
 
     @storage_errors
     async def add(self, record: IdempotencyRecord) -> None:
+        assert record.task is not None, "a new record carries the task it created"
         values = {
             "user_id": record.owner,
             "key": record.key,
@@ -73,8 +86,13 @@ class SqlIdempotencyRepository:
             raise IdempotencyKeyTaken(record.key) from error
 
     @storage_errors
-    async def remove_expired(self, owner: str, *, created_before: datetime) -> int:
-        parameters = {"owner": owner, "created_before": as_utc(created_before)}
+    async def release_expired(self, owner: str, key: str, *, created_before: datetime) -> bool:
+        parameters = {"owner": owner, "key": key, "created_before": as_utc(created_before)}
+        return (await self._transaction.execute(_RELEASE_EXPIRED, parameters)).rowcount == 1
+
+    @storage_errors
+    async def remove_expired(self, *, created_before: datetime, limit: int) -> int:
+        parameters = {"created_before": as_utc(created_before), "limit": limit}
         return (await self._transaction.execute(_DELETE_EXPIRED, parameters)).rowcount
 
     @storage_errors

@@ -40,6 +40,23 @@ _THIS_TASK = sa.and_(_OWNED, TASKS.c.id == sa.bindparam("task_id"))
 _AT_VERSION = TASKS.c.version == sa.bindparam("expected_version")
 _GET = sa.select(*TASK_COLUMNS).where(_THIS_TASK)
 _INSERT = sa.insert(TASKS)
+_COUNT = sa.select(sa.func.count()).select_from(TASKS).where(_OWNED)
+# A create within the owner's quota: the count (an index-only range of the owner's
+# ix_tasks_user_created entries) is part of the insert, so it costs no extra round trip.
+# Concurrent creates of one owner each count before the others commit: together they may
+# pass the quota by at most their number minus one (docs/operations.md, "Limits"). The id
+# comes back when the row was written (an INSERT … SELECT's rowcount is not reported by
+# every driver).
+_INSERT_WITHIN_QUOTA = (
+    sa.insert(TASKS)
+    .from_select(
+        [column.name for column in TASKS.c],
+        sa.select(*(sa.bindparam(column.name, type_=column.type) for column in TASKS.c)).where(
+            _COUNT.scalar_subquery() < sa.bindparam("max_tasks", type_=sa.Integer())
+        ),
+    )
+    .returning(TASKS.c.id)
+)
 _UPDATE = (
     sa.update(TASKS)
     .where(_THIS_TASK, _AT_VERSION)
@@ -132,6 +149,18 @@ class SqlTaskRepository:
     async def add(self, task: Task) -> None:
         await self._transaction.execute(_INSERT, row_values(task))
         await self._insert_tags([task])
+
+    @storage_errors
+    async def add_within(self, task: Task, *, max_tasks: int) -> bool:
+        parameters = {**row_values(task), "owner": task.user_id, "max_tasks": max_tasks}
+        if (await self._transaction.execute(_INSERT_WITHIN_QUOTA, parameters)).first() is None:
+            return False
+        await self._insert_tags([task])
+        return True
+
+    @storage_errors
+    async def count(self, owner: str) -> int:
+        return int((await self._transaction.execute(_COUNT, {"owner": owner})).scalar_one())
 
     async def _insert_tags(self, tasks: Sequence[Task]) -> None:
         rows = [row for task in tasks for row in tag_rows(task)]

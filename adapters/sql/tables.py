@@ -104,11 +104,14 @@ class TaskTagRow(SQLModel, table=True):
 
 class IdempotencyKeyRow(SQLModel, table=True):
     """A POST that carried an ``Idempotency-Key``, with the response it got (the task as
-    first created, as JSON), kept at least 24 hours."""
+    first created, as JSON), kept 24 hours (then swept). ``response`` is NULL once the
+    task has been deleted: a trigger on ``tasks`` (migration 0004) clears it in the
+    deleting statement."""
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         sa.Index("ix_idempotency_keys_created_at", "created_at"),
+        sa.Index("ix_idempotency_keys_task_id", "task_id"),
         sa.CheckConstraint("length(key) BETWEEN 1 AND 255", name="ck_idempotency_key_length"),
     )
 
@@ -116,7 +119,7 @@ class IdempotencyKeyRow(SQLModel, table=True):
     key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
     fingerprint: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     task_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
-    response: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    response: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 

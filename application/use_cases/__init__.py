@@ -6,6 +6,7 @@ from application.use_cases.batch import (
     BatchResult,
     ClearCompletedTasks,
 )
+from application.use_cases.maintenance import ExpireIdempotencyKeys
 from application.use_cases.overview import GetTaskSummary, ListTags
 from application.use_cases.tasks import (
     CreateTask,
@@ -24,6 +25,7 @@ __all__ = [
     "ClearCompletedTasks",
     "CreateTask",
     "DeleteTask",
+    "ExpireIdempotencyKeys",
     "GetTask",
     "GetTaskSummary",
     "ListTags",

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.demo_data import demo_tasks
-from application.errors import InvalidRecord
+from application.errors import InvalidRecord, TaskQuotaExceeded
 from application.ports import Clock, TaskStats, UnitOfWork
 from application.queries import SortField, SortOrder, TaskQuery, position_of
+from application.use_cases.tasks import MaxTasks
 from domain.errors import InvalidTaskField
 from domain.task import Task, TaskRecord, check_user_id
 
@@ -89,9 +90,23 @@ class ImportTasks(_BatchedWrite):
     and inserted in batches inside one unit of work; the first bad record raises
     ``InvalidRecord`` (its index and field) and nothing is written. The records may be a lazy
     stream (a file being parsed): an error it raises also rolls everything back.
+
+    Within the owner's quota (``max_tasks``): the owner's tasks are counted once, before
+    the first batch, and a batch that would take the owner past the quota raises
+    ``TaskQuotaExceeded`` (naming the first record over it) and nothing is written.
     """
 
     batch_size = IMPORT_BATCH_SIZE
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        batch_size: int | None = None,
+        max_tasks: MaxTasks = None,
+    ) -> None:
+        super().__init__(uow, clock, batch_size)
+        self._max_tasks = max_tasks
 
     async def execute(
         self,
@@ -106,20 +121,33 @@ class ImportTasks(_BatchedWrite):
         now = self._clock.now()
         imported = 0
         async with self._uow as uow:
+            existing = await uow.tasks.count(owner) if self._max_tasks is not None else 0
             batch: list[tuple[int, Task]] = []
             index = 0
             async for record in _stream(records):
                 batch.append((index, _restore(owner, index, record, now, new_ids=new_ids)))
                 index += 1
                 if len(batch) >= self.batch_size:
+                    self._check_quota(owner, existing, imported, batch)
                     imported += await self._write(uow, owner, batch, check_ids=not new_ids)
                     on_progress(imported)
                     batch = []
             if batch:
+                self._check_quota(owner, existing, imported, batch)
                 imported += await self._write(uow, owner, batch, check_ids=not new_ids)
                 on_progress(imported)
             await uow.commit()
         return imported
+
+    def _check_quota(
+        self, owner: str, existing: int, imported: int, batch: list[tuple[int, Task]]
+    ) -> None:
+        if self._max_tasks is None:
+            return
+        room = self._max_tasks - existing - imported
+        if len(batch) > room:
+            first_over = batch[max(room, 0)][0]
+            raise TaskQuotaExceeded(owner, self._max_tasks, existing=existing, index=first_over)
 
     @staticmethod
     async def _write(

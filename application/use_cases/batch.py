@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from application.errors import ConcurrentUpdate, InvalidQuery, TaskNotFound
 from application.ports import Clock, UnitOfWork
-from application.use_cases.tasks import store_edit
+from application.use_cases.tasks import MaxTasks, store_edit
 from domain.task import Task, TaskChanges
 
 MAX_BATCH_SIZE = 200
@@ -37,11 +37,13 @@ class BatchResult:
 class BatchEditTasks:
     """Complete, reopen or delete 1-200 of the owner's tasks, all or nothing: if any id is
     not one of the owner's tasks, nothing changes (``TaskNotFound``). Completing a
-    recurring task creates its next occurrence in the same transaction."""
+    recurring task creates its next occurrence in the same transaction; if that would take
+    the owner past the quota, nothing changes (``TaskQuotaExceeded``)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, max_tasks: MaxTasks = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._max_tasks = max_tasks
 
     async def execute(
         self, owner: str, action: BatchAction, task_ids: Sequence[uuid.UUID]
@@ -77,7 +79,7 @@ class BatchEditTasks:
                 outcome = task.edit(changes, now)
                 if not outcome.changed:
                     continue
-                if not await store_edit(uow, task, outcome, read_version):
+                if not await store_edit(uow, task, outcome, read_version, self._max_tasks):
                     return None
                 result.tasks.append(task)
                 if outcome.next_occurrence is not None:

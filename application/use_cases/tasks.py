@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 
 from application.errors import (
     ConcurrentUpdate,
+    CreatedTaskDeleted,
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
     InvalidQuery,
     TaskNotFound,
+    TaskQuotaExceeded,
     VersionMismatch,
 )
 from application.ports import Clock, IdempotencyRecord, UnitOfWork
@@ -65,19 +67,35 @@ def _fingerprint_value(value: object) -> object:
     return json_value(value)
 
 
+# The most tasks one owner may have (``MAX_TASKS_PER_USER``); ``None``: no cap.
+MaxTasks = int | None
+
+
+async def add_task(uow: UnitOfWork, task: Task, max_tasks: MaxTasks) -> None:
+    """Add a new task of its owner, within the owner's quota: the count is part of the
+    insert, so a create costs no extra statement. Raises ``TaskQuotaExceeded``."""
+    if max_tasks is None:
+        await uow.tasks.add(task)
+    elif not await uow.tasks.add_within(task, max_tasks=max_tasks):
+        raise TaskQuotaExceeded(task.user_id, max_tasks)
+
+
 class CreateTask:
-    """Create a task; with an idempotency key, a retry gets the first result and creates
-    nothing (the key and the task are written in the same transaction)."""
+    """Create a task, within the owner's quota; with an idempotency key, a retry gets the
+    first result and creates nothing (the key and the task are written in the same
+    transaction). A retry whose task has since been deleted is ``CreatedTaskDeleted``."""
 
     def __init__(
         self,
         uow: UnitOfWork,
         clock: Clock,
         key_lifetime: timedelta = IDEMPOTENCY_KEY_LIFETIME,
+        max_tasks: MaxTasks = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._key_lifetime = key_lifetime
+        self._max_tasks = max_tasks
 
     async def execute(
         self, owner: str, new: NewTask, *, idempotency_key: str | None = None
@@ -86,21 +104,26 @@ class CreateTask:
         task = Task.create(user_id=owner, now=now, **new.values())
         if idempotency_key is None:
             async with self._uow as uow:
-                await uow.tasks.add(task)
+                await add_task(uow, task, self._max_tasks)
                 await uow.commit()
             return task
         record = IdempotencyRecord(owner, idempotency_key, fingerprint_of(new), task, now)
         # Two rounds: if a concurrent request with the same key commits first, our insert
-        # of the key fails, and the second round reads and replays the winner's result.
-        for _ in range(2):
+        # of the key fails, and the second round reads and replays the winner's result. If
+        # nobody won (the key's record expired, and the sweep has not deleted it yet), the
+        # second round releases it first.
+        for attempt in range(2):
             try:
-                return await self._create_once(record)
+                return await self._create_once(record, release_expired=attempt > 0)
             except IdempotencyKeyTaken:
                 continue
         raise ConcurrentUpdate(f"idempotency key {idempotency_key!r} is being used concurrently")
 
-    async def _create_once(self, record: IdempotencyRecord) -> Task:
+    async def _create_once(self, record: IdempotencyRecord, *, release_expired: bool) -> Task:
+        # Expired records are deleted by the periodic sweep (ExpireIdempotencyKeys), not
+        # here: a keyed create is one read and two inserts.
         cutoff = record.created_at - self._key_lifetime
+        assert record.task is not None
         async with self._uow as uow:
             earlier = await uow.idempotency.get(record.owner, record.key, created_after=cutoff)
             if earlier is not None:
@@ -108,9 +131,14 @@ class CreateTask:
                     raise IdempotencyKeyReused(
                         "this Idempotency-Key was used for a different request"
                     )
+                if earlier.task is None:
+                    raise CreatedTaskDeleted()
                 return earlier.task
-            await uow.idempotency.remove_expired(record.owner, created_before=cutoff)
-            await uow.tasks.add(record.task)
+            if release_expired:
+                await uow.idempotency.release_expired(
+                    record.owner, record.key, created_before=cutoff
+                )
+            await add_task(uow, record.task, self._max_tasks)
             await uow.idempotency.add(record)
             await uow.commit()
         return record.task
@@ -156,14 +184,17 @@ def _check_version(task: Task, accepted: AcceptedVersions) -> None:
         raise VersionMismatch(task.id)
 
 
-async def store_edit(uow: UnitOfWork, task: Task, outcome: Edit, read_version: int) -> bool:
+async def store_edit(
+    uow: UnitOfWork, task: Task, outcome: Edit, read_version: int, max_tasks: MaxTasks = None
+) -> bool:
     """Write an edited task if it is still at ``read_version``, and, only once that write has
-    landed, the next occurrence the edit made: so of concurrent completers only the one
-    whose write lands continues the series. Returns whether the write landed."""
+    landed, the next occurrence the edit made (within the owner's quota): so of concurrent
+    completers only the one whose write lands continues the series. Returns whether the
+    write landed."""
     if not await uow.tasks.update(task, expected_version=read_version):
         return False
     if outcome.next_occurrence is not None:
-        await uow.tasks.add(outcome.next_occurrence)
+        await add_task(uow, outcome.next_occurrence, max_tasks)
     return True
 
 
@@ -174,6 +205,7 @@ async def _edit_task(
     task_id: uuid.UUID,
     edit: EditTask,
     accepted: AcceptedVersions,
+    max_tasks: MaxTasks,
 ) -> Task:
     """Read, edit and conditionally write one task.
 
@@ -181,8 +213,8 @@ async def _edit_task(
     With ``accepted`` versions (``If-Match``) a lost race is the caller's conflict; without
     them the edit is re-applied to the fresh task, so no concurrent write is silently
     overwritten. A completion that continues a series adds the next occurrence in the same
-    transaction (``store_edit``); the completers that lose re-read a completed task and
-    create nothing.
+    transaction (``store_edit``), within the owner's quota (else nothing is written); the
+    completers that lose re-read a completed task and create nothing.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -194,7 +226,7 @@ async def _edit_task(
             outcome = edit(task, clock.now())
             if not outcome.changed:
                 return task
-            if await store_edit(uow, task, outcome, read_version):
+            if await store_edit(uow, task, outcome, read_version, max_tasks):
                 await uow.commit()
                 return task
         if accepted is not None:
@@ -205,9 +237,10 @@ async def _edit_task(
 class UpdateTask:
     """PUT and PATCH: apply a partial edit, optionally only at one of the accepted versions."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, max_tasks: MaxTasks = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._max_tasks = max_tasks
 
     async def execute(
         self,
@@ -220,15 +253,18 @@ class UpdateTask:
         def edit(task: Task, now: datetime) -> Edit:
             return task.edit(changes, now)
 
-        return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
+        return await _edit_task(
+            self._uow, self._clock, owner, task_id, edit, accepted_versions, self._max_tasks
+        )
 
 
 class ToggleTaskCompletion:
     """The compatibility API's ``PATCH …/complete``: flip ``completed``."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, max_tasks: MaxTasks = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._max_tasks = max_tasks
 
     async def execute(
         self, owner: str, task_id: uuid.UUID, *, accepted_versions: AcceptedVersions = None
@@ -236,7 +272,9 @@ class ToggleTaskCompletion:
         def edit(task: Task, now: datetime) -> Edit:
             return task.toggle_completed(now)
 
-        return await _edit_task(self._uow, self._clock, owner, task_id, edit, accepted_versions)
+        return await _edit_task(
+            self._uow, self._clock, owner, task_id, edit, accepted_versions, self._max_tasks
+        )
 
 
 class DeleteTask:

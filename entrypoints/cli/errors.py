@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     # users live in Better Auth, so a user without tasks is an empty result, never this
     INVALID_DATA = 6  # an input file or value breaks the rules; nothing was written
     REFUSED = 7  # a destructive command without its confirmation flag
+    QUOTA = 8  # the user would have more tasks than MAX_TASKS_PER_USER; nothing was written
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:

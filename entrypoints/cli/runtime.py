@@ -15,7 +15,12 @@ import typer
 from alembic.util.exc import CommandError
 from pydantic import ValidationError
 
-from application.errors import DuplicateTaskId, SchemaNotReady, StorageUnavailable
+from application.errors import (
+    DuplicateTaskId,
+    SchemaNotReady,
+    StorageUnavailable,
+    TaskQuotaExceeded,
+)
 from domain.errors import InvalidTaskField
 from domain.task import check_user_id
 from entrypoints.cli.errors import ExitCode, fail
@@ -64,6 +69,17 @@ def _database_failure(reason: str | None, fallback: str) -> str:
     return f"{fallback}: {reason}"
 
 
+def quota_message(error: TaskQuotaExceeded) -> str:
+    """Which user, the limit, and how far the input got: for an operator to decide."""
+    has = f" has {error.existing:,} tasks and" if error.existing is not None else ""
+    at = f" at tasks[{error.index}]" if error.index is not None else ""
+    return (
+        f"user {error.owner}{has} may have at most {error.limit:,} (MAX_TASKS_PER_USER):"
+        f" the input goes over it{at}; nothing was written (raise MAX_TASKS_PER_USER, or 0"
+        " for no cap, to import it)"
+    )
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Known failures become a one-line message and an exit code; never a traceback."""
@@ -89,6 +105,8 @@ def cli_errors() -> Iterator[None]:
         )
     except DuplicateTaskId as error:
         fail(f"{error}; nothing was written", ExitCode.INVALID_DATA)
+    except TaskQuotaExceeded as error:
+        fail(quota_message(error), ExitCode.QUOTA)
     except CommandError as error:
         fail(first_line(error), ExitCode.USAGE)
     except BrokenPipeError:

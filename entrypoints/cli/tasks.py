@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from application.errors import InvalidQuery, InvalidRecord
+from application.errors import InvalidQuery, InvalidRecord, TaskQuotaExceeded
 from application.queries import (
     MAX_PAGE_SIZE,
     StatusFilter,
@@ -26,7 +26,14 @@ from domain.fields import Priority
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.files import is_stdio, open_input, open_output
 from entrypoints.cli.output import TABLE_HEADER, table_row
-from entrypoints.cli.runtime import Progress, UserOption, cli_errors, load_container, run_async
+from entrypoints.cli.runtime import (
+    Progress,
+    UserOption,
+    cli_errors,
+    load_container,
+    quota_message,
+    run_async,
+)
 from entrypoints.cli.task_file import FORMAT, TaskFileError, TaskFileReader, TaskFileWriter
 from entrypoints.presentation import dump_json
 
@@ -197,6 +204,9 @@ def import_tasks(
             if isinstance(error, InvalidRecord) and error.field == "id" and not new_ids:
                 hint = " (--new-ids imports the tasks under new ids)"
             fail(f"{file}: {error}{hint}; nothing was imported", ExitCode.INVALID_DATA)
+        except TaskQuotaExceeded as error:
+            progress.finish()
+            fail(f"{file}: {quota_message(error)}", ExitCode.QUOTA)
         except OSError as error:
             progress.finish()
             fail(f"cannot read {file}: {error.strerror or error}", ExitCode.FAILURE)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from application import use_cases
-from application.ports import HealthProbe, TokenVerifier
+from application.ports import HealthProbe, RateLimiter, TokenVerifier
 
 
 def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -41,3 +41,5 @@ GetTaskSummaryUseCase = Annotated[use_cases.GetTaskSummary, Depends(provided("ge
 ListTagsUseCase = Annotated[use_cases.ListTags, Depends(provided("list_tags"))]
 Verifier = Annotated[TokenVerifier, Depends(provided("token_verifier"))]
 Probe = Annotated[HealthProbe, Depends(provided("health_probe"))]
+# None when RATE_LIMIT_PER_USER is 0.
+Limiter = Annotated[RateLimiter | None, Depends(provided("rate_limiter"))]

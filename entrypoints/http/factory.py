@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from entrypoints.container import (
     Container,
     build_container,
     close_container,
+    close_resource,
     close_token_verifier,
 )
 from entrypoints.http.middleware import (
@@ -22,8 +25,10 @@ from entrypoints.http.middleware import (
 )
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
+from entrypoints.http.request_bounds import BodyDeadlineMiddleware, HeaderLimitMiddleware
 from entrypoints.http.routers import compat, health, overview, tasks
 from entrypoints.logs import configure_logging
+from entrypoints.maintenance import sweep_idempotency_keys
 from entrypoints.mcp.http import McpEndpoint, McpRoute, metadata_router
 
 DESCRIPTION = """
@@ -40,6 +45,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     # Fail at start-up, not on the first request, when identity cannot be verified safely.
     verifier = container.token_verifier()
+    limiter = container.rate_limiter()
     mcp_endpoint = McpEndpoint(container)
 
     @asynccontextmanager
@@ -49,9 +55,20 @@ def create_app(container: Container | None = None) -> FastAPI:
         # trigger no longer walk it, which otherwise shows as long-tail latency.
         gc.collect()
         gc.freeze()
-        async with mcp_endpoint.run():
-            yield
+        sweeper = asyncio.create_task(
+            sweep_idempotency_keys(
+                container.expire_idempotency_keys, settings.idempotency_sweep_interval
+            )
+        )
+        try:
+            async with mcp_endpoint.run():
+                yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         await close_token_verifier(verifier)
+        await close_resource(limiter)
         await close_container(container)
 
     app = FastAPI(
@@ -74,11 +91,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.router.routes.append(McpRoute(mcp_endpoint))
     install_problem_handlers(app)
     install_openapi(app)
-    # Added inner to outer: repeated header lines and the body limit are dealt with first;
-    # request ids and the 500 safety net wrap the app; CORS is outermost so every answer a
-    # browser gets, a 500 included, carries its headers.
+    # Added inner to outer: repeated header lines, the body limits (size, then time) and
+    # the header limits run first; request ids and the 500 safety net wrap the app; CORS is
+    # outermost so every answer a browser gets, a 500 included, carries its headers.
     app.add_middleware(HeaderLinesMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout)
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         ProblemCORSMiddleware,
@@ -101,6 +120,8 @@ def create_app(container: Container | None = None) -> FastAPI:
             "Link",
             "X-Request-ID",
             "Retry-After",
+            "RateLimit",
+            "RateLimit-Policy",
             "WWW-Authenticate",
         ],
         max_age=600,

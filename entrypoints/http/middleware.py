@@ -25,6 +25,7 @@ from entrypoints.http.problems import (
     problem_body,
     problem_response,
 )
+from entrypoints.http.rate_limit import decision_of, rate_limit_headers
 
 access_logger = logging.getLogger("todo_api.access")
 error_logger = logging.getLogger("todo_api.errors")
@@ -57,6 +58,7 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers += _rate_limit_fields(scope, headers)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -78,6 +80,20 @@ class RequestContextMiddleware:
                 await response(scope, receive, send_with_id)
         finally:
             _log_access(scope, status, time.perf_counter() - started, request_id)
+
+
+def _rate_limit_fields(
+    scope: Scope, headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """The caller's rate limit state (entrypoints/http/rate_limit.py) on every answer to an
+    authenticated request, unless the answer (a 429) carries it already."""
+    decision = decision_of(scope)
+    if decision is None or any(name.lower() == b"ratelimit" for name, _ in headers):
+        return []
+    return [
+        (name.lower().encode(), value.encode())
+        for name, value in rate_limit_headers(decision).items()
+    ]
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

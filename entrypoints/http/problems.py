@@ -23,16 +23,19 @@ from starlette.routing import Match
 from application.errors import (
     AccessDenied,
     ConcurrentUpdate,
+    CreatedTaskDeleted,
     IdempotencyKeyReused,
     IdentityProviderUnavailable,
     InvalidToken,
     SchemaNotReady,
     StorageUnavailable,
     TaskNotFound,
+    TaskQuotaExceeded,
     VersionMismatch,
 )
 from domain.errors import FieldError
-from entrypoints.http.limits import MAX_BODY_KIB
+from entrypoints.http.limits import MAX_BODY_KIB, MAX_HEADER_COUNT, MAX_HEADER_KIB
+from entrypoints.http.rate_limit import RateLimited, rate_limit_headers
 from entrypoints.http.schemas import Problem
 from entrypoints.presentation import plain_message
 
@@ -58,12 +61,17 @@ CORS_REJECTED = ProblemType("cors-rejected", 400, "Cross-origin request not allo
 UNAUTHORIZED = ProblemType("unauthorized", 401, "Authentication required")
 FORBIDDEN = ProblemType("forbidden", 403, "Forbidden")
 NOT_FOUND = ProblemType("not-found", 404, "Not Found")
+REQUEST_TIMEOUT = ProblemType("request-timeout", 408, "Request Timeout")
 CONFLICT = ProblemType("conflict", 409, "Conflict")
+TASK_QUOTA_EXCEEDED = ProblemType("task-quota-exceeded", 409, "Task limit reached")
+CREATED_TASK_DELETED = ProblemType("created-task-deleted", 410, "The task was deleted")
 PRECONDITION_FAILED = ProblemType("precondition-failed", 412, "Precondition Failed")
 TOO_LARGE = ProblemType("payload-too-large", 413, "Content Too Large")
 UNSUPPORTED_MEDIA_TYPE = ProblemType("unsupported-media-type", 415, "Unsupported Media Type")
 VALIDATION = ProblemType("validation-error", 422, "Your request is not valid")
 IDEMPOTENCY_KEY_REUSED = ProblemType("idempotency-key-reused", 422, "Idempotency-Key reused")
+TOO_MANY_REQUESTS = ProblemType("too-many-requests", 429, "Too Many Requests")
+HEADERS_TOO_LARGE = ProblemType("headers-too-large", 431, "Request Header Fields Too Large")
 UNAVAILABLE = ProblemType("service-unavailable", 503, "Service Unavailable")
 INTERNAL = ProblemType("internal-error", 500, "Internal Server Error")
 
@@ -73,11 +81,18 @@ _DOCUMENTED = {
     UNAUTHORIZED: "Missing, invalid or expired bearer token",
     FORBIDDEN: "The path names another user",
     NOT_FOUND: "No such task (or it belongs to another user)",
-    CONFLICT: "The task kept changing; retry",
+    REQUEST_TIMEOUT: "The request's body was not received in time",
+    CONFLICT: "The task kept changing (retry), or your task limit is reached "
+    "(`/problems/task-quota-exceeded`: delete tasks first)",
+    CREATED_TASK_DELETED: "A retry (same Idempotency-Key) of a create whose task has since "
+    "been deleted; nothing was created",
     PRECONDITION_FAILED: "If-Match does not match the task's current ETag",
     TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
     UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
     VALIDATION: "Validation error; `detail` names the first problem, `errors` lists each",
+    TOO_MANY_REQUESTS: "Too many requests from this user; retry after `Retry-After` seconds",
+    HEADERS_TOO_LARGE: f"More than {MAX_HEADER_COUNT} header fields, or more than "
+    f"{MAX_HEADER_KIB} KiB of them",
     UNAVAILABLE: "The database, or the sign-in service's keys, unavailable; retry after"
     " `Retry-After` seconds (not a sign-out). Also: the database not migrated",
 }
@@ -163,6 +178,28 @@ def _retry_after_keys(error: Exception) -> dict[str, str]:
     return {"Retry-After": str(error.retry_after_seconds)}
 
 
+def _rate_limited_headers(error: Exception) -> dict[str, str]:
+    assert isinstance(error, RateLimited)
+    return rate_limit_headers(error.decision)
+
+
+def _rate_limited_detail(error: Exception) -> str:
+    assert isinstance(error, RateLimited)
+    decision = error.decision
+    return (
+        f"at most {decision.limit} requests a minute per user (RATE_LIMIT_PER_USER);"
+        f" retry in {rate_limit_headers(decision)['Retry-After']} s"
+    )
+
+
+def _quota_detail(error: Exception) -> str:
+    assert isinstance(error, TaskQuotaExceeded)
+    return (
+        f"you have reached the limit of {error.limit:,} tasks per user"
+        " (MAX_TASKS_PER_USER); delete some to add more"
+    )
+
+
 ERRORS: dict[type[Exception], ErrorRule] = {
     FieldError: ErrorRule(
         VALIDATION, lambda error: first_problem(_field_error(error)), errors=_field_error
@@ -199,6 +236,13 @@ ERRORS: dict[type[Exception], ErrorRule] = {
         str,
         errors=lambda error: [{"field": "Idempotency-Key", "message": str(error)}],
     ),
+    CreatedTaskDeleted: ErrorRule(
+        CREATED_TASK_DELETED,
+        "the task this Idempotency-Key created has since been deleted; nothing was created"
+        " (send a new key to create it again)",
+    ),
+    TaskQuotaExceeded: ErrorRule(TASK_QUOTA_EXCEEDED, _quota_detail),
+    RateLimited: ErrorRule(TOO_MANY_REQUESTS, _rate_limited_detail, headers=_rate_limited_headers),
 }
 
 
@@ -248,7 +292,8 @@ def problem_response(
     return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_JSON)
 
 
-async def _on_error(request: Request, error: Exception) -> JSONResponse:
+async def error_response(request: Request, error: Exception) -> JSONResponse:
+    """The problem response ``ERRORS`` gives for ``error`` (its type or a base of it)."""
     rule = next(ERRORS[kind] for kind in type(error).__mro__ if kind in ERRORS)
     if isinstance(error, SchemaNotReady):
         logger.error("%s", error)
@@ -350,7 +395,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Unexpected exceptions are turned into 500 problems by ``RequestContextMiddleware``,
     which also logs them with the request id."""
     for error_type in ERRORS:
-        app.add_exception_handler(error_type, _on_error)
+        app.add_exception_handler(error_type, error_response)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
 

@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 
 from application.errors import AccessDenied
 from application.ports import Identity
-from entrypoints.http.dependencies import Verifier
+from entrypoints.http.dependencies import Limiter, Verifier
 from entrypoints.http.problems import MissingCredentials
+from entrypoints.http.rate_limit import admit
 
 
 def bearer_token(request: Request) -> str:
@@ -24,9 +25,11 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def current_identity(request: Request, verifier: Verifier) -> Identity:
+async def current_identity(request: Request, verifier: Verifier, limiter: Limiter) -> Identity:
+    """The verified caller, whose request is then counted against their rate limit."""
     identity = await verifier.verify(bearer_token(request))
     request.state.user_id = identity.user_id
+    await admit(request.scope, limiter, identity.user_id)
     return identity
 
 

@@ -29,8 +29,10 @@ from entrypoints.http.problems import (
     UNAUTHORIZED,
     MissingCredentials,
     bearer_challenge,
+    error_response,
     problem_response,
 )
+from entrypoints.http.rate_limit import RateLimited, admit
 from entrypoints.http.responses import JSON
 from entrypoints.http.security import bearer_token
 from entrypoints.mcp.server import build_mcp_server
@@ -44,12 +46,14 @@ _ACTING_USER = "todo_api.mcp_user"
 
 
 class McpEndpoint:
-    """The ASGI app at ``/mcp``: verifies the bearer token, then lets the SDK's session
-    manager serve the request for that user. ``run()`` must be entered for the app's
-    lifetime (its lifespan)."""
+    """The ASGI app at ``/mcp``: verifies the bearer token and counts the request against
+    the user's rate limit (as ``/api`` does), then lets the SDK's session manager serve the
+    request for that user. ``run()`` must be entered for the app's lifetime (its
+    lifespan)."""
 
     def __init__(self, container: Container) -> None:
         self._verifier = container.token_verifier()
+        self._limiter = container.rate_limiter()
         self._server = build_mcp_server(container, _acting_user)
         self._sessions: StreamableHTTPSessionManager | None = None
 
@@ -93,9 +97,14 @@ class McpEndpoint:
         except (MissingCredentials, InvalidToken, IdentityProviderUnavailable) as error:
             await _refusal(request, error)(scope, receive, send)
             return
+        scope.setdefault("state", {})["user_id"] = identity.user_id
+        try:
+            await admit(scope, self._limiter, identity.user_id)
+        except RateLimited as error:
+            await (await error_response(request, error))(scope, receive, send)
+            return
         if self._sessions is None:
             raise RuntimeError("/mcp was called outside the app's lifespan")
-        scope.setdefault("state", {})["user_id"] = identity.user_id
         scope[_ACTING_USER] = identity.user_id
         await self._sessions.handle_request(scope, receive, send)
 

@@ -25,6 +25,7 @@ from application.errors import (
     SchemaNotReady,
     StorageUnavailable,
     TaskNotFound,
+    TaskQuotaExceeded,
     VersionMismatch,
 )
 from application.pagination import encode_cursor
@@ -284,6 +285,11 @@ def failure_message(error: Exception) -> str | None:
         return str(error)
     if isinstance(error, StorageUnavailable):
         return "the database is unavailable right now; retry in a few seconds"
+    if isinstance(error, TaskQuotaExceeded):
+        return (
+            f"you have reached the limit of {error.limit:,} tasks per user; nothing was"
+            " changed: delete some tasks first"
+        )
     return None
 
 

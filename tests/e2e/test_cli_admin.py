@@ -706,6 +706,8 @@ def test_progress_is_shown_on_stderr_for_large_files(
     cli_env: pytest.MonkeyPatch, sqlite_url: str, user: str, tmp_path: Path
 ) -> None:
     cli_env.setenv("DATABASE_URL", sqlite_url)
+    # 10,500 tasks: more than the default MAX_TASKS_PER_USER (10,000), which imports obey.
+    cli_env.setenv("MAX_TASKS_PER_USER", "20000")
     seed(user, 10_500)
     export = tmp_path / "big.json"
     exported = ok(invoke("tasks", "export", "--user", user, "--output", str(export)))

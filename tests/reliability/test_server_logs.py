@@ -21,6 +21,13 @@ from tests.http import auth
 
 UVICORN = str(Path(sys.executable).with_name("uvicorn"))
 SECRET_SEARCH = "needle-in-the-query-7f3a"
+# As in the Makefile's SERVER_LIMITS and docs/operations.md's command.
+SERVER_LIMITS = [
+    "--http",
+    "entrypoints.http.server:BoundedH11Protocol",
+    "--limit-concurrency",
+    "1000",
+]
 
 
 def _free_port() -> int:
@@ -65,7 +72,11 @@ def _serve_and_log(extra: list[str], log_format: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "extra",
-    [[], ["--no-access-log"], ["--workers", "2", "--no-access-log", "--log-level", "warning"]],
+    [
+        [],
+        ["--no-access-log", *SERVER_LIMITS],
+        ["--workers", "2", "--no-access-log", "--log-level", "warning", *SERVER_LIMITS],
+    ],
     ids=["bare", "make-run", "operations"],
 )
 def test_json_mode_writes_only_json_lines_and_no_query_values(extra: list[str]) -> None:

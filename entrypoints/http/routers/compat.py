@@ -32,7 +32,7 @@ router = APIRouter(
     prefix="/api/{user_id}/tasks",
     tags=["tasks (compatibility routes)"],
     dependencies=[Depends(check_path_owner)],
-    responses=documented_errors(401, 403, 503),
+    responses=documented_errors(401, 403, 429, 503),
     route_class=CompatRoute,
 )
 

@@ -17,7 +17,9 @@ from entrypoints.http.security import CurrentUser
 from entrypoints.http.strict import StrictRoute
 from entrypoints.presentation import dump_json
 
-router = APIRouter(tags=["tasks"], responses=documented_errors(401, 503), route_class=StrictRoute)
+router = APIRouter(
+    tags=["tasks"], responses=documented_errors(401, 429, 503), route_class=StrictRoute
+)
 
 
 @router.get(

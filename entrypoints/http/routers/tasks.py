@@ -51,7 +51,7 @@ from entrypoints.presentation import dump_json
 router = APIRouter(
     prefix="/api/tasks",
     tags=["tasks"],
-    responses=documented_errors(401, 503),
+    responses=documented_errors(401, 429, 503),
     route_class=StrictRoute,
 )
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])

@@ -26,7 +26,7 @@ CREATE: dict[str, Any] = {
     "description": CREATE_DESCRIPTION,
     "status_code": status.HTTP_201_CREATED,
     "response_model": TaskOut,
-    "responses": documented_errors(400, 409, 413, 422),
+    "responses": documented_errors(400, 409, 410, 413, 422),
 }
 EDIT: dict[str, Any] = {
     "response_model": TaskOut,
