@@ -71,6 +71,12 @@ class _Unset:
 UNSET = _Unset()
 
 
+# The highest version a task may be brought back with (an import): the largest integer a
+# JSON number holds exactly (JavaScript's Number.MAX_SAFE_INTEGER). Edits count on from
+# there; the column holds 2**63 - 1, more than any number of edits can reach.
+MAX_RESTORED_VERSION = 2**53 - 1
+
+
 @dataclass(frozen=True)
 class NewTask:
     """What a client sets when it creates a task; the rest comes from the aggregate."""
@@ -216,6 +222,8 @@ class Task:
             raise InvalidTaskField("updated_at", "must not be before created_at")
         if isinstance(version, bool) or version < 1:
             raise InvalidTaskField("version", "must be a positive integer")
+        if version > MAX_RESTORED_VERSION:
+            raise InvalidTaskField("version", f"must be at most {MAX_RESTORED_VERSION}")
         if new.completed and completed_at and not created_at <= completed_at <= updated_at:
             raise InvalidTaskField("completed_at", "must be between created_at and updated_at")
         task = cls.create(user_id=user_id, now=created_at, task_id=task_id, **new.values())

@@ -53,7 +53,10 @@ class TaskRow(SQLModel, table=True):
     due_date: date | None = Field(default=None, sa_column=sa.Column(sa.Date(), nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
-    version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+    # 64 bits (migration 0005): SQLite's INTEGER already is, PostgreSQL's needs BIGINT.
+    version: int = Field(
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False)
+    )
     # The priority's rank: 0 (none) to 3 (high).
     priority: int = Field(sa_column=sa.Column(sa.SmallInteger(), nullable=False))
     # The tags as given (order and case), read with the task; task_tags indexes them.

@@ -59,6 +59,9 @@ CREATE_DESCRIPTION = (
 )
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
+# The version column is a BIGINT.
+MAX_STORED_VERSION = 2**63 - 1
+_MAX_VERSION_DIGITS = len(str(MAX_STORED_VERSION))
 _ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 
 
@@ -81,8 +84,12 @@ def parse_if_match(header: str | None) -> frozenset[int] | None:
     # Scanned tag by tag, not split at commas: a comma may be part of a tag.
     for match in _ENTITY_TAG.finditer(header):
         weak, opaque = match.groups()
-        if not weak and opaque.isdigit() and len(opaque) < 10:
-            versions.add(int(opaque))
+        # Every version the service can issue is accepted; a number no task can have
+        # (beyond the column's 2**63 - 1) matches nothing.
+        if not weak and opaque.isdigit() and len(opaque) <= _MAX_VERSION_DIGITS:
+            version = int(opaque)
+            if version <= MAX_STORED_VERSION:
+                versions.add(version)
     return frozenset(versions)
 
 

@@ -30,6 +30,7 @@ from entrypoints.http.list_query import (
     TAG_LIST_PATTERN,
     default_orders,
 )
+from entrypoints.http.preconditions import MAX_STORED_VERSION
 from entrypoints.http.schemas import (
     DateTime,
     DueDate,
@@ -52,6 +53,7 @@ Version = Annotated[
     Strict(),
     Field(
         ge=1,
+        le=MAX_STORED_VERSION,
         description="Only if the task is still at this version (the `version` of an earlier"
         " result); otherwise nothing changes and the call says the task has changed.",
     ),
