@@ -2,7 +2,7 @@
 
 An INTEGER column made the edit after 2**31 - 1 fail ("integer out of range") and the task
 uneditable. SQLite's INTEGER already holds 64 bits. On PostgreSQL the change rewrites the
-table under an exclusive lock (about a second per 100k tasks).
+table under an exclusive lock, for a time proportional to its size.
 
 Revision ID: 0005
 Revises: 0004
