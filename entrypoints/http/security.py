@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from application.errors import AccessDenied
-from application.ports import Identity
+from application.ports import Identity, RateLimiter, TokenVerifier
 from entrypoints.http.dependencies import Limiter, Verifier
 from entrypoints.http.problems import MissingCredentials
 from entrypoints.http.rate_limit import admit
@@ -25,12 +25,19 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def current_identity(request: Request, verifier: Verifier, limiter: Limiter) -> Identity:
-    """The verified caller, whose request is then counted against their rate limit."""
+async def authenticate(
+    request: Request, verifier: TokenVerifier, limiter: RateLimiter | None
+) -> Identity:
+    """The verified caller (for the access log too), whose request is then counted against
+    their rate limit: the same for ``/api`` and ``/mcp``."""
     identity = await verifier.verify(bearer_token(request))
     request.state.user_id = identity.user_id
     await admit(request.scope, limiter, identity.user_id)
     return identity
+
+
+async def current_identity(request: Request, verifier: Verifier, limiter: Limiter) -> Identity:
+    return await authenticate(request, verifier, limiter)
 
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]

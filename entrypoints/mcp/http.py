@@ -25,16 +25,14 @@ from entrypoints.container import Container
 from entrypoints.http.dependencies import provided
 from entrypoints.http.limits import MAX_BODY_BYTES
 from entrypoints.http.problems import (
-    ERRORS,
     UNAUTHORIZED,
     MissingCredentials,
     bearer_challenge,
     error_response,
-    problem_response,
 )
-from entrypoints.http.rate_limit import RateLimited, admit
+from entrypoints.http.rate_limit import RateLimited
 from entrypoints.http.responses import JSON
-from entrypoints.http.security import bearer_token
+from entrypoints.http.security import authenticate
 from entrypoints.mcp.server import build_mcp_server
 from entrypoints.presentation import dump_json
 from entrypoints.settings import Settings
@@ -43,6 +41,8 @@ MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 # Where the endpoint leaves the verified caller for the tools (the request's ASGI scope).
 _ACTING_USER = "todo_api.mcp_user"
+# What authenticating a request may refuse it with: answered as on /api.
+_REFUSED = (MissingCredentials, InvalidToken, IdentityProviderUnavailable, RateLimited)
 
 
 class McpEndpoint:
@@ -93,15 +93,14 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         try:
-            identity = await self._verifier.verify(bearer_token(request))
-        except (MissingCredentials, InvalidToken, IdentityProviderUnavailable) as error:
-            await _refusal(request, error)(scope, receive, send)
-            return
-        scope.setdefault("state", {})["user_id"] = identity.user_id
-        try:
-            await admit(scope, self._limiter, identity.user_id)
-        except RateLimited as error:
-            await (await error_response(request, error))(scope, receive, send)
+            identity = await authenticate(request, self._verifier, self._limiter)
+        except (
+            MissingCredentials,
+            InvalidToken,
+            IdentityProviderUnavailable,
+            RateLimited,
+        ) as error:
+            await (await _refusal(request, error))(scope, receive, send)
             return
         if self._sessions is None:
             raise RuntimeError("/mcp was called outside the app's lifespan")
@@ -133,18 +132,16 @@ def _acting_user(ctx: ServerRequestContext[Any, Any]) -> str:
     return user_id
 
 
-def _refusal(request: Request, error: Exception) -> Response:
-    """``/api``'s problem for ``error``, from the same table (a 401, or the 503 of a key
-    server that is down), with a 401's challenge naming the resource metadata."""
-    rule = ERRORS[type(error)]
-    detail = rule.detail if isinstance(rule.detail, str) else rule.detail(error)
-    headers = rule.headers(error)
-    if rule.problem is UNAUTHORIZED:
-        headers["WWW-Authenticate"] = bearer_challenge(
-            *(("invalid_token", detail) if isinstance(error, InvalidToken) else ()),
+async def _refusal(request: Request, error: Exception) -> Response:
+    """``/api``'s problem for ``error`` (a 401, a 429, or the 503 of a key server that is
+    down), a 401's challenge also naming the resource metadata."""
+    response = await error_response(request, error)
+    if response.status_code == UNAUTHORIZED.status:
+        response.headers["WWW-Authenticate"] = bearer_challenge(
+            *(("invalid_token", error.reason) if isinstance(error, InvalidToken) else ()),
             resource_metadata=_base_url(request) + METADATA_PATH,
         )
-    return problem_response(request, rule.problem, detail, headers=headers or None)
+    return response
 
 
 def _base_url(request: Request) -> str:
