@@ -12,14 +12,43 @@ import uuid
 from datetime import UTC, date, datetime
 
 from application.errors import InvalidQuery
+from application.ports import CursorSealer
 from application.queries import SortField, SortValue, TaskPosition, TaskQuery
 from domain.errors import InvalidTaskField
 from domain.task import normalize_title
 
-MAX_CURSOR_LENGTH = 1024
+# A sealed cursor of the longest position (a 200-character title of 4-byte characters)
+# is about 1,250 characters; anything longer was not given out by this service.
+MAX_CURSOR_LENGTH = 2048
 
 
-def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
+class PageCursors:
+    """Cursors as clients see them: the position where a page ended, sealed (``CursorSealer``)
+    so that the title or dates it holds are not readable in URLs and logs, and so that any
+    process behind the same load balancer can continue the list."""
+
+    def __init__(self, sealer: CursorSealer) -> None:
+        self._sealer = sealer
+
+    async def encode(self, query: TaskQuery, position: TaskPosition) -> str:
+        return await self._sealer.seal(cursor_payload(query, position))
+
+    async def decode(self, cursor: str, query: TaskQuery) -> TaskPosition:
+        """The position of a cursor ``encode`` made for a query with the same sort, order and
+        filters; anything else (garbage, another sort's or other filters' cursor, a cursor
+        sealed with another key) raises ``InvalidQuery``."""
+        try:
+            if len(cursor) > MAX_CURSOR_LENGTH:
+                raise ValueError("too long")
+            payload = await self._sealer.unseal(cursor)
+        except ValueError as error:
+            raise _not_a_cursor() from error
+        return read_cursor_payload(payload, query)
+
+
+def cursor_payload(query: TaskQuery, position: TaskPosition) -> bytes:
+    """What a cursor holds, before sealing: the sort, order, a digest of the filters and the
+    last task's position."""
     value = position.value
     encoded_value = value.isoformat() if isinstance(value, date | datetime) else value
     payload = {
@@ -29,21 +58,15 @@ def encode_cursor(query: TaskQuery, position: TaskPosition) -> str:
         "v": encoded_value,
         "i": str(position.task_id),
     }
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
-    """Read a cursor made by ``encode_cursor`` for a query with the same sort, order and
-    filters.
-
-    Anything else (garbage, a cursor of another sort or other filters) raises
-    ``InvalidQuery``.
-    """
+def read_cursor_payload(raw: bytes, query: TaskQuery) -> TaskPosition:
+    """The position in a ``cursor_payload`` made for a query with the same sort, order and
+    filters. Sealing means only this service's payloads get here; each is still checked
+    in full: someone holding a leaked key could make positions, never a query a store
+    cannot run."""
     try:
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise ValueError("too long")
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw.decode("utf-8"))
         if not isinstance(payload, dict) or set(payload) != {"s", "o", "f", "v", "i"}:
             raise ValueError("wrong shape")
@@ -61,8 +84,12 @@ def decode_cursor(cursor: str, query: TaskQuery) -> TaskPosition:
         UnicodeDecodeError,
         InvalidTaskField,
     ) as error:
-        raise InvalidQuery("cursor", "is not a cursor this list gave out") from error
+        raise _not_a_cursor() from error
     return TaskPosition(value=value, task_id=task_id)
+
+
+def _not_a_cursor() -> InvalidQuery:
+    return InvalidQuery("cursor", "is not a cursor this list gave out")
 
 
 def filters_digest(query: TaskQuery) -> str:

@@ -232,6 +232,17 @@ class RateLimiter(Protocol):
     async def acquire(self, key: str) -> RateDecision: ...
 
 
+class CursorSealer(Protocol):
+    """Makes page cursors opaque: a sealed cursor shows nothing of the tasks in clear, cannot
+    be forged or altered, and opens on every process of the service (they share the key)."""
+
+    async def seal(self, data: bytes) -> str: ...
+
+    async def unseal(self, cursor: str) -> bytes:
+        """The ``data`` a ``seal`` of this service made; ``ValueError`` for anything else."""
+        ...
+
+
 class HealthProbe(Protocol):
     """Whether the store can serve requests right now: returns if it can, raises
     ``StorageUnavailable`` if it cannot be reached, ``SchemaNotReady`` if it is not

@@ -8,6 +8,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
 
 from adapters.clock import SystemClock
+from adapters.cursor_sealing import AesGcmCursorSealer, RandomCursorKey
 from adapters.identity.assembly import assemble_token_verifier
 from adapters.identity.cache import CachingTokenVerifier
 from adapters.identity.errors import IdentityConfigurationError
@@ -23,8 +24,10 @@ from adapters.sql.engine import (
     normalize_database_url,
 )
 from adapters.sql.health import SqlHealthProbe
+from adapters.sql.secrets import SqlCursorKeys
 from adapters.sql.transaction import ConnectionGate
 from adapters.sql.unit_of_work import SqlUnitOfWork
+from application.pagination import PageCursors
 from application.ports import RateLimiter
 from application.use_cases import (
     BatchEditTasks,
@@ -189,6 +192,16 @@ class Container(containers.DeclarativeContainer):
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
     unit_of_work = units_of_work(settings, engine, memory_store)
     read_unit_of_work = units_of_work(settings, read_engine, memory_store)
+    # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
+    # process on it seals and opens the same cursors).
+    cursor_keys = providers.Selector(
+        providers.Callable(storage_kind, settings),
+        sql=providers.Singleton(SqlCursorKeys, unit_of_work=read_unit_of_work.provider),
+        memory=providers.Singleton(RandomCursorKey),
+    )
+    page_cursors = providers.Singleton(
+        PageCursors, sealer=providers.Singleton(AesGcmCursorSealer, keys=cursor_keys)
+    )
     health_probe = providers.Selector(
         providers.Callable(storage_kind, settings),
         sql=providers.Singleton(

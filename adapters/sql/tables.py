@@ -126,10 +126,22 @@ class IdempotencyKeyRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
+class ServiceSecretRow(SQLModel, table=True):
+    """Random keys the service's processes share (migration 0006): ``cursor`` seals page
+    cursors. Made once, by the migration or by the first process that finds none."""
+
+    __tablename__ = "service_secrets"
+
+    name: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    secret: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
 # The tables as SQLAlchemy Core sees them: what every statement is written against.
 TASKS = metadata.tables["tasks"]
 TASK_TAGS = metadata.tables["task_tags"]
 IDEMPOTENCY_KEYS = metadata.tables["idempotency_keys"]
+SERVICE_SECRETS = metadata.tables["service_secrets"]
 
 # The column each sort orders by (with the id as tie-breaker: the indexes above). A nullable
 # one sorts its nulls last in both orders (see ``listing``).

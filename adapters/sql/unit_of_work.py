@@ -15,6 +15,7 @@ from adapters.sql.engine import report_timeout
 from adapters.sql.errors import is_unavailable, unavailable_as_storage_error
 from adapters.sql.idempotency import SqlIdempotencyRepository
 from adapters.sql.repository import SqlTaskRepository
+from adapters.sql.secrets import SqlSecretRepository
 from adapters.sql.transaction import ConnectionGate, Transaction
 from application.errors import StorageUnavailable
 
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         )
         self.tasks = SqlTaskRepository(self._transaction, self._timer)
         self.idempotency = SqlIdempotencyRepository(self._transaction, self._timer)
+        self.secrets = SqlSecretRepository(self._transaction, self._timer)
         return self
 
     async def __aexit__(

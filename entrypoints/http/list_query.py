@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from application.pagination import MAX_CURSOR_LENGTH, decode_cursor
+from application.pagination import MAX_CURSOR_LENGTH
 from application.queries import (
     DEFAULT_ORDER,
     DEFAULT_PAGE_SIZE,
@@ -22,6 +22,7 @@ from application.queries import (
     parse_tag_list,
 )
 from domain.task import Priority
+from entrypoints.http.dependencies import Cursors
 from entrypoints.http.schemas import DateTime, DueDate
 
 # The list parameters' grammars, published in the schema (and in the MCP list_tasks tool's).
@@ -49,6 +50,7 @@ def _text(description: str, max_length: int, pattern: str) -> Any:
 
 
 async def list_query(
+    cursors: Cursors,
     status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
     sort: Annotated[SortField, Query()] = SortField.CREATED,
     order: Annotated[SortOrder | None, Query(description=f"Default: {default_orders()}")] = None,
@@ -97,7 +99,7 @@ async def list_query(
     )
     if cursor is None:
         return query
-    return replace(query, after=decode_cursor(cursor, query))
+    return replace(query, after=await cursors.decode(cursor, query))
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]

@@ -5,12 +5,11 @@ schema is its tool's ``inputSchema`` or ``outputSchema``."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr
 
-from application.pagination import MAX_CURSOR_LENGTH, decode_cursor
+from application.pagination import MAX_CURSOR_LENGTH
 from application.queries import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -109,7 +108,8 @@ class ListTasksArguments(Arguments):
     )
 
     def query(self) -> TaskQuery:
-        query = TaskQuery(
+        """The query without its page position (``cursor``, which the tool opens)."""
+        return TaskQuery(
             status=self.status,
             sort=self.sort,
             order=self.order,
@@ -121,9 +121,6 @@ class ListTasksArguments(Arguments):
             due_to=self.due_to,
             remind_to=self.remind_to,
         )
-        if self.cursor is None:
-            return query
-        return replace(query, after=decode_cursor(self.cursor, query))
 
 
 class GetTaskArguments(Arguments):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mcp_types as types
@@ -28,7 +28,6 @@ from application.errors import (
     TaskQuotaExceeded,
     VersionMismatch,
 )
-from application.pagination import encode_cursor
 from application.task_document import summary_document, task_document
 from domain.errors import FieldError
 from domain.task import Task, TaskChanges
@@ -85,9 +84,12 @@ async def _add_task(container: Container, owner: str, args: a.AddTaskArguments) 
 
 
 async def _list_tasks(container: Container, owner: str, args: a.ListTasksArguments) -> Outcome:
-    query = args.query()
+    query, cursors = args.query(), container.page_cursors()
+    if args.cursor is not None:
+        query = replace(query, after=await cursors.decode(args.cursor, query))
     page = await container.list_tasks().execute(owner, query)
-    cursor = None if page.next_position is None else encode_cursor(query, page.next_position)
+    next_position = page.next_position
+    cursor = None if next_position is None else await cursors.encode(query, next_position)
     found = f"{len(page.items)} task{'' if len(page.items) == 1 else 's'}"
     more = "; more with next_cursor" if cursor else ""
     return {"tasks": [_document(task) for task in page.items], "next_cursor": cursor}, (

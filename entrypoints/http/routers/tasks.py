@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from application.pagination import encode_cursor
 from application.task_document import task_document
 from entrypoints.http.dependencies import (
     BatchEditTasksUseCase,
     ClearCompletedTasksUseCase,
     CreateTaskUseCase,
+    Cursors,
     DeleteTaskUseCase,
     GetTaskUseCase,
     ListTasksUseCase,
@@ -76,12 +76,17 @@ def on_both_shapes(method: str, path: str, **options: Any) -> Callable[[Endpoint
     responses=documented_errors(422),
 )
 async def list_tasks(
-    request: Request, identity: CurrentUser, query: ListQuery, use_case: ListTasksUseCase
+    request: Request,
+    identity: CurrentUser,
+    query: ListQuery,
+    use_case: ListTasksUseCase,
+    cursors: Cursors,
 ) -> Response:
     page = await use_case.execute(identity.user_id, query)
     headers = {}
     if page.next_position is not None:
-        next_url = request.url.include_query_params(cursor=encode_cursor(query, page.next_position))
+        cursor = await cursors.encode(query, page.next_position)
+        next_url = request.url.include_query_params(cursor=cursor)
         headers["Link"] = f'<{path_for_headers(request)}?{next_url.query}>; rel="next"'
     body = dump_json([task_document(task) for task in page.items])
     return Response(body, media_type=JSON, headers=headers)
