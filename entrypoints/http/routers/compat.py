@@ -37,11 +37,11 @@ router = APIRouter(
 )
 
 
-def operation_id(strict_id: str) -> str:
+def operation_id(name: str) -> str:
     """This shape's id for an operation: ``compat`` and the operation's name, the one it
     has on ``/api/tasks`` where it has one (``listTasks`` → ``compatListTasks``), so ids
     stay unique and a generated client's names say which shape they call."""
-    return f"compat{strict_id[:1].upper()}{strict_id[1:]}"
+    return f"compat{name[:1].upper()}{name[1:]}"
 
 
 @router.patch(
