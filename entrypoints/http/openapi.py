@@ -1,7 +1,15 @@
-"""OpenAPI tweaks: problem+json for every error, including the framework's own."""
+"""OpenAPI tweaks: problem+json for every error, including the framework's own; request
+bodies whose ``required`` list alone says what may be left out (ADR 0024).
+
+Operation ids are given where routes are registered (``operation_id=``), camelCase
+verb and noun (``listTasks``), the compatibility shape's prefixed (``compatListTasks``,
+routers/compat.py); tests/e2e/test_operation_ids.py pins the list.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -47,6 +55,7 @@ def install_openapi(app: FastAPI) -> None:
                     operation["security"] = [{BEARER_SCHEME: []}]
         schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
         schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        _defaults_in_words(schema)
         app.openapi_schema = schema
         return schema
 
@@ -63,3 +72,46 @@ def _problem_responses_only(responses: dict[str, Any]) -> None:
         response["content"] = {PROBLEM_JSON: content.get(PROBLEM_JSON, {"schema": schema})}
         if code == "422":
             response["description"] = documented_errors(422)[422]["description"]
+
+
+def _defaults_in_words(document: dict[str, Any]) -> None:
+    """The default of a request body's optional field is said in its description, not as
+    a ``default`` keyword: generators read that keyword as "always present" (so does
+    openapi-typescript at its default options), which is true of a response and makes a
+    request field the server fills in one the client must send."""
+    for schema in _request_body_schemas(document):
+        for field in schema.get("properties", {}).values():
+            if "default" in field:
+                default = json.dumps(field.pop("default"), ensure_ascii=False)
+                said = f"Default: `{default}`."
+                described = field.get("description", "").rstrip()
+                if described and not described.endswith("."):
+                    described += "."
+                field["description"] = f"{described} {said}".lstrip()
+
+
+def _request_body_schemas(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every schema object a request body is made of: its own, and those it refers to."""
+    components = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    pending: list[Any] = [
+        media["schema"]
+        for path_item in document.get("paths", {}).values()
+        for operation in path_item.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        if "schema" in media
+    ]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+                name = reference.rsplit("/", 1)[1]
+                if name not in seen:
+                    seen.add(name)
+                    pending.append(components[name])
+            if "properties" in node:
+                yield node
+            pending.extend(value for key, value in node.items() if key != "$ref")

@@ -318,7 +318,7 @@ class Problem(BaseModel):
     type: str = Field(examples=["/problems/not-found"])
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
-    detail: str | None = Field(default=None, examples=["task 3f2… not found"])
+    detail: str | None = Field(examples=["task 3f2… not found"])  # always sent, maybe null
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldError] | None = None

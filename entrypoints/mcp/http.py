@@ -165,6 +165,7 @@ AppSettings = Annotated[Settings, Depends(provided("settings"))]
 
 @metadata_router.get(
     METADATA_PATH,
+    operation_id="getProtectedResourceMetadata",
     summary="Protected resource metadata of /mcp (RFC 9728)",
     response_model=ProtectedResource,
     response_model_exclude_none=True,

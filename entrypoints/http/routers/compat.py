@@ -37,8 +37,16 @@ router = APIRouter(
 )
 
 
+def operation_id(name: str) -> str:
+    """This shape's id for an operation: ``compat`` and the operation's name, the one it
+    has on ``/api/tasks`` where it has one (``listTasks`` → ``compatListTasks``), so ids
+    stay unique and a generated client's names say which shape they call."""
+    return f"compat{name[:1].upper()}{name[1:]}"
+
+
 @router.patch(
     "/{task_id:uuid}/complete",
+    operation_id=operation_id("toggleTask"),
     summary="Toggle a task's completion, or set it",
     description=writes.COMPLETE_DESCRIPTION
     + " A body without `completed` toggles, as the spec's backends do.",
@@ -56,7 +64,7 @@ async def toggle_task(
     return await writes.complete(toggle, set_fields, identity.user_id, task_id, changes, if_match)
 
 
-@router.post("", **writes.CREATE)
+@router.post("", operation_id=operation_id("createTask"), **writes.CREATE)
 async def create_task(
     request: Request,
     body: CompatTaskCreate,
@@ -69,8 +77,19 @@ async def create_task(
     )
 
 
-@router.put("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
-@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
+# PUT is a partial edit here: "update", not "replace" (the strict shape's PUT).
+@router.put(
+    "/{task_id:uuid}",
+    operation_id=operation_id("updateTask"),
+    summary="Change some of a task's fields",
+    **writes.EDIT,
+)
+@router.patch(
+    "/{task_id:uuid}",
+    operation_id=operation_id("patchTask"),
+    summary="Change some of a task's fields",
+    **writes.EDIT,
+)
 async def edit_task(
     task_id: uuid.UUID,
     body: CompatTaskEdit,

@@ -11,13 +11,16 @@ from entrypoints.http.schemas import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up", response_model=Health)
+@router.get(
+    "/healthz", operation_id="getLiveness", summary="The process is up", response_model=Health
+)
 async def healthz() -> Health:
     return Health(status="ok")
 
 
 @router.get(
     "/readyz",
+    operation_id="getReadiness",
     summary="The database is reachable",
     response_model=Health,
     responses=documented_errors(503),

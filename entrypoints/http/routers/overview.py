@@ -24,6 +24,7 @@ router = APIRouter(
 
 @router.get(
     "/api/tasks/summary",
+    operation_id="getTaskSummary",
     summary="Count your tasks",
     response_model=TaskSummaryOut,
     responses=documented_errors(422),
@@ -41,6 +42,7 @@ async def task_summary(
 
 @router.get(
     "/api/tags",
+    operation_id="listTags",
     summary="Your tags, with how many tasks carry each",
     response_model=list[TagOut],
     responses=documented_errors(422),

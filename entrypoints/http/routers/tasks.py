@@ -57,12 +57,18 @@ router = APIRouter(
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 
 
-def on_both_shapes(method: str, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
-    """Register the decorated endpoint at ``path`` under both URL shapes."""
+def on_both_shapes(
+    method: str, path: str, *, operation_id: str, **options: Any
+) -> Callable[[Endpoint], Endpoint]:
+    """Register the decorated endpoint at ``path`` under both URL shapes, as ``operation_id``
+    here and as its compatibility-shape id there (``compat.operation_id``)."""
 
     def register(endpoint: Endpoint) -> Endpoint:
-        for shape in (router, compat.router):
-            shape.add_api_route(path, endpoint, methods=[method], **options)
+        for shape, shape_id in (
+            (router, operation_id),
+            (compat.router, compat.operation_id(operation_id)),
+        ):
+            shape.add_api_route(path, endpoint, methods=[method], operation_id=shape_id, **options)
         return endpoint
 
     return register
@@ -71,6 +77,7 @@ def on_both_shapes(method: str, path: str, **options: Any) -> Callable[[Endpoint
 @on_both_shapes(
     "GET",
     "",
+    operation_id="listTasks",
     summary="List your tasks",
     response_model=list[TaskOut],
     responses=documented_errors(422),
@@ -92,7 +99,7 @@ async def list_tasks(
     return Response(body, media_type=JSON, headers=headers)
 
 
-@router.post("", **writes.CREATE)
+@router.post("", operation_id="createTask", **writes.CREATE)
 async def create_task(
     request: Request,
     body: TaskCreate,
@@ -108,6 +115,7 @@ async def create_task(
 @on_both_shapes(
     "GET",
     "/{task_id:uuid}",
+    operation_id="getTask",
     summary="Get one task",
     response_model=TaskOut,
     responses=documented_errors(404, 422),
@@ -118,6 +126,7 @@ async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskU
 
 @router.put(
     "/{task_id:uuid}",
+    operation_id="replaceTask",
     summary="Replace a task's editable fields",
     description="`title` is required; omitted fields keep their value; `null` clears.",
     **writes.EDIT,
@@ -135,6 +144,7 @@ async def replace_task(
 @on_both_shapes(
     "DELETE",
     "/{task_id:uuid}",
+    operation_id="deleteTask",
     summary="Delete a task",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -150,7 +160,12 @@ async def delete_task(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{task_id:uuid}", summary="Change some of a task's fields", **writes.EDIT)
+@router.patch(
+    "/{task_id:uuid}",
+    operation_id="patchTask",
+    summary="Change some of a task's fields",
+    **writes.EDIT,
+)
 async def patch_task(
     task_id: uuid.UUID,
     body: TaskPatch,
@@ -163,6 +178,7 @@ async def patch_task(
 
 @router.patch(
     "/{task_id:uuid}/toggle",
+    operation_id="toggleTask",
     summary="Toggle a task's completion, or set it",
     description=writes.COMPLETE_DESCRIPTION,
     **writes.EDIT,
@@ -181,6 +197,7 @@ async def toggle_task(
 
 @router.post(
     "/batch",
+    operation_id="batchEditTasks",
     summary="Complete, reopen or delete several tasks at once",
     description="All or nothing: if any id is not one of your tasks, nothing changes (404).",
     response_model=BatchOut,
@@ -200,6 +217,7 @@ async def batch_tasks(
 
 @router.delete(
     "",
+    operation_id="clearCompletedTasks",
     summary="Clear completed tasks",
     description='Only `status=completed` is accepted: there is no "delete everything".',
     response_model=Cleared,
