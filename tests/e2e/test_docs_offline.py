@@ -36,6 +36,9 @@ ASSETS = {
 }
 
 
+URL_ATTRIBUTES = {"src", "href", "spec-url", "action", "data", "poster"}
+
+
 class _References(HTMLParser):
     """Every URL an HTML page names in an attribute, and its inline scripts' text."""
 
@@ -56,9 +59,6 @@ class _References(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self._in_inline_script = False
-
-
-URL_ATTRIBUTES = {"src", "href", "spec-url", "action", "data", "poster"}
 
 
 def references(page: str) -> _References:
@@ -120,11 +120,11 @@ async def test_each_asset_is_the_file_the_package_ships(
     assert response.headers["cache-control"] == "no-cache"
 
 
-async def test_the_pages_name_every_asset_the_package_serves(
+async def test_the_files_checked_above_are_all_that_the_pages_load(
     http_client: httpx.AsyncClient,
 ) -> None:
-    """The list above is the whole set: each page's assets, and ReDoc's logo, which its
-    bundle loads from the page's own path."""
+    """ASSETS is the whole set: what each page names, and ReDoc's logo, which its bundle
+    loads from the page's own path."""
     named = set()
     for path in ("/docs", "/redoc"):
         named |= set(references((await http_client.get(path)).text).urls)

@@ -23,7 +23,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from tests.e2e.helpers import NEUTRAL_ENVIRONMENT
 from tests.e2e.test_cli import wait_until_healthy
@@ -199,6 +207,22 @@ def test_swagger_ui_lists_the_operations_loading_only_from_the_service(
         assert Counter(listed.all_inner_texts()) == summaries
         assert_only_own_origin(seen)
         assert f"{base_url}/openapi.json" in seen.requests
+
+
+def test_swagger_ui_try_it_out_reaches_the_api_from_the_page(
+    browser: Browser, base_url: str
+) -> None:
+    """The policy's connect-src lets the page's own requests through to the API."""
+    with visit(browser, base_url, "/docs") as seen:
+        healthz = seen.page.locator("#operations-health-healthz_healthz_get")
+        healthz.locator(".opblock-summary").click()
+        healthz.get_by_role("button", name="Try it out").click()
+        healthz.get_by_role("button", name="Execute").click()
+
+        answered = healthz.locator(".live-responses-table .response-col_status")
+        expect(answered.filter(has_text="200")).to_have_count(1)
+        assert_only_own_origin(seen)
+        assert f"{base_url}/healthz" in seen.requests
 
 
 def test_redoc_lists_the_operations_loading_only_from_the_service(
