@@ -17,6 +17,7 @@ from entrypoints.container import (
     close_resource,
     close_token_verifier,
 )
+from entrypoints.http.docs_pages import install_docs_pages
 from entrypoints.http.middleware import (
     BodySizeLimitMiddleware,
     HeaderLinesMiddleware,
@@ -76,6 +77,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by install_docs_pages, from the service itself (ADR 0023).
+        docs_url=None,
+        redoc_url=None,
     )
     # Routes resolve their use cases on this container (entrypoints/http/dependencies.py).
     app.state.container = container
@@ -91,6 +95,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.router.routes.append(McpRoute(mcp_endpoint))
     install_problem_handlers(app)
     install_openapi(app)
+    install_docs_pages(app)
     # Added inner to outer: repeated header lines, the body limits (size, then time) and
     # the header limits run first; request ids and the 500 safety net wrap the app; CORS is
     # outermost so every answer a browser gets, a 500 included, carries its headers.
