@@ -48,7 +48,7 @@ install: $(UV_BOOTSTRAP)
 # `make run` and `make test` would otherwise remove and reinstall them every time); a
 # machine that only ever serves never gets them.
 install-runtime: $(UV_BOOTSTRAP)
-	$(UV) sync --locked --no-default-groups --inexact --compile-bytecode --python $(PYTHON)
+	$(UV) sync --locked --no-default-groups --inexact --compile-bytecode --python $(PYTHON) $(INSTALL_QUIET)
 	$(COMPILE_PROJECT)
 
 run: install-runtime
@@ -61,6 +61,8 @@ run: install-runtime
 # from TRUSTED_PROXIES only. It does not migrate: that is a deploy step of its own, on the
 # direct database URL (`todo-admin db upgrade`). The server replaces the shell (exec) and
 # runs from .venv directly, with no uv process between it and its supervisor's signals.
+# Quiet install: nothing but JSON lines on the output.
+serve: INSTALL_QUIET = --quiet
 serve: install-runtime
 	LOG_FORMAT=json exec .venv/bin/uvicorn entrypoints.http.app:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --proxy-headers --forwarded-allow-ips '$(TRUSTED_PROXIES)' --no-access-log --log-config entrypoints/uvicorn_logging.json $(SERVER_LIMITS)
 

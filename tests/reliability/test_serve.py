@@ -1,12 +1,14 @@
-"""``make serve``, run for real: the exact command the Makefile runs (``make -n`` prints it)
-on a migrated SQLite file. It serves authenticated requests from several workers, every
-line it writes (the supervising process's included) is one JSON object, it believes
-``X-Forwarded-Proto`` from ``TRUSTED_PROXIES`` only, and SIGTERM stops it with status 0."""
+"""``make serve``, run for real on a migrated SQLite file: it serves authenticated requests
+from several workers, every line it writes (its install step's and the supervising
+process's included) is one JSON object, it believes ``X-Forwarded-Proto`` from
+``TRUSTED_PROXIES`` only, and SIGTERM to the server (as a process manager sends it) ends it,
+and make, with status 0."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,28 +34,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve_command(port: int, trusted_proxies: str) -> str:
-    """The server line of ``make serve`` (after its install steps), as make would run it."""
-    printed = subprocess.run(
-        [
-            "make",
-            "-s",
-            "-n",
-            "serve",
-            f"PORT={port}",
-            f"WORKERS={WORKERS}",
-            f"TRUSTED_PROXIES={trusted_proxies}",
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    lines = [line for line in printed.splitlines() if "uvicorn entrypoints.http.app:app" in line]
-    assert len(lines) == 1, printed
-    return lines[0]
-
-
 class Served:
     def __init__(self, base: str) -> None:
         self.base = base
@@ -61,9 +41,17 @@ class Served:
         self.exit_code: int | None = None
 
 
+def _supervisor_pid(output: Path) -> int | None:
+    """The pid uvicorn's supervising process logs at start ("Started parent process")."""
+    found = re.search(r"Started parent process \[(\d+)\]", output.read_text())
+    return int(found.group(1)) if found else None
+
+
 @contextmanager
-def make_serve(database_url: str, trusted_proxies: str = "127.0.0.1") -> Iterator[Served]:
-    """``make serve``'s server, ready; on exit it gets SIGTERM, and its output and exit
+def make_serve(
+    database_url: str, output: Path, trusted_proxies: str = "127.0.0.1"
+) -> Iterator[Served]:
+    """``make serve``, ready; on exit its server gets SIGTERM, and make's output and exit
     status are kept on the yielded object."""
     port = _free_port()
     environment = {
@@ -73,19 +61,29 @@ def make_serve(database_url: str, trusted_proxies: str = "127.0.0.1") -> Iterato
         "LOG_LEVEL": "INFO",
         "REDIS_URL": "",
     }
-    server = subprocess.Popen(
-        ["bash", "-c", serve_command(port, trusted_proxies)],
-        cwd=PROJECT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    command = [
+        "make",
+        "-s",
+        "serve",
+        f"PORT={port}",
+        f"WORKERS={WORKERS}",
+        f"TRUSTED_PROXIES={trusted_proxies}",
+    ]
+    with output.open("w") as sink:
+        # A session of its own: should the server never log its pid, the whole group stops.
+        make = subprocess.Popen(
+            command,
+            cwd=PROJECT,
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     served = Served(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while True:
-            assert server.poll() is None, server.communicate()[0]
+            assert make.poll() is None, output.read_text()
             try:
                 if httpx.get(f"{served.base}/readyz", timeout=2).status_code == 200:
                     break
@@ -95,14 +93,18 @@ def make_serve(database_url: str, trusted_proxies: str = "127.0.0.1") -> Iterato
             time.sleep(0.2)
         yield served
     finally:
-        server.send_signal(signal.SIGTERM)
+        supervisor = _supervisor_pid(output)
+        if supervisor is not None:
+            os.kill(supervisor, signal.SIGTERM)
+        else:
+            os.killpg(make.pid, signal.SIGTERM)
         try:
-            output, _ = server.communicate(timeout=60)
+            make.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            output, _ = server.communicate()
-        served.lines = [line for line in output.splitlines() if line.strip()]
-        served.exit_code = server.returncode
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+        served.lines = [line for line in output.read_text().splitlines() if line.strip()]
+        served.exit_code = make.returncode
 
 
 def _resource(served: Served, forwarded_proto: str) -> str:
@@ -122,8 +124,10 @@ def sqlite_database(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_make_serve_serves_in_json_lines_and_stops_cleanly(sqlite_database: str) -> None:
-    with make_serve(sqlite_database) as served:
+def test_make_serve_serves_in_json_lines_and_stops_cleanly(
+    sqlite_database: str, tmp_path: Path
+) -> None:
+    with make_serve(sqlite_database, tmp_path / "serve.log") as served:
         headers = auth("alice")
         created = httpx.post(
             f"{served.base}/api/tasks", json={"title": "Served by make serve"}, headers=headers
@@ -151,9 +155,11 @@ def test_make_serve_serves_in_json_lines_and_stops_cleanly(sqlite_database: str)
     assert any(entry.get("route") == "/api/tasks" for entry in entries), messages
 
 
-def test_forwarded_headers_from_anyone_else_are_ignored(sqlite_database: str) -> None:
+def test_forwarded_headers_from_anyone_else_are_ignored(
+    sqlite_database: str, tmp_path: Path
+) -> None:
     # Requests come from 127.0.0.1, which is not the one trusted proxy here.
-    with make_serve(sqlite_database, trusted_proxies="192.0.2.1") as served:
+    with make_serve(sqlite_database, tmp_path / "serve.log", "192.0.2.1") as served:
         resource = _resource(served, "https")
 
     assert resource.startswith("http://"), resource
