@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import typer
 
 from entrypoints.cli.errors import ExitCode
 from entrypoints.cli.main import app
@@ -14,21 +15,15 @@ from tests.e2e.helpers import assert_clean_failure, invoke
 PYDANTIC_WORDING = ("Input should", "Value error", "unable to parse", "String should")
 
 
-def _commands(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command's path, from the Click tree Typer builds."""
-    import typer
-
-    command = typer.main.get_command(app) if not path else group
-    found: list[tuple[str, ...]] = []
+def _commands(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command's path under ``command``, in the Click tree Typer builds."""
     subcommands = getattr(command, "commands", None)
     if subcommands is None:
         return [path]
-    for name, sub in subcommands.items():
-        found += _commands(sub, (*path, name))
-    return found
+    return [found for name, sub in subcommands.items() for found in _commands(sub, (*path, name))]
 
 
-COMMANDS = _commands(app)
+COMMANDS = _commands(typer.main.get_command(app))
 
 
 def test_every_command_is_found() -> None:
