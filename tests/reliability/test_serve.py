@@ -54,8 +54,15 @@ def make_serve(
     """``make serve``, ready; on exit its server gets SIGTERM, and make's output and exit
     status are kept on the yielded object."""
     port = _free_port()
+    # Not a sub-make of whatever make runs the tests: its flags (a jobserver whose pipes did
+    # not come along, say) would make this one print warnings among the JSON lines.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     environment = {
-        **os.environ,
+        **inherited,
         **NEUTRAL_ENVIRONMENT,
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "INFO",
