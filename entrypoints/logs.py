@@ -1,4 +1,9 @@
-"""Log configuration: readable text, or one JSON object per line for log shippers."""
+"""Log configuration: readable text, or one JSON object per line for log shippers.
+
+``JsonLineFormatter`` is also the formatter of ``entrypoints/uvicorn_logging.json``, the log
+config of ``make serve``'s supervising process, which never loads the app: so this module
+imports SQLAlchemy and the settings only in the functions that need them.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,10 @@ import json
 import logging
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy.exc as sa_exc
-
-from adapters.sql.errors import describe
-from entrypoints.settings import LogFormat
+if TYPE_CHECKING:
+    from entrypoints.settings import LogFormat
 
 _CONTEXT_FIELDS = ("request_id", "method", "route", "status", "latency_ms", "user_id")
 
@@ -29,6 +32,8 @@ class RedactingFormatter(logging.Formatter):
 
 
 def _is_database_error(error: BaseException) -> bool:
+    import sqlalchemy.exc as sa_exc
+
     if isinstance(error, sa_exc.StatementError):
         return True
     module = type(error).__module__
@@ -36,6 +41,8 @@ def _is_database_error(error: BaseException) -> bool:
 
 
 def _format_chain(error: BaseException, seen: set[int]) -> list[str]:
+    from adapters.sql.errors import describe
+
     seen.add(id(error))
     lines: list[str] = []
     cause = error.__cause__
@@ -71,6 +78,8 @@ class JsonLineFormatter(RedactingFormatter):
 
 
 def configure_logging(level: str, log_format: LogFormat) -> None:
+    from entrypoints.settings import LogFormat
+
     handler = logging.StreamHandler()
     if log_format is LogFormat.JSON:
         handler.setFormatter(JsonLineFormatter())

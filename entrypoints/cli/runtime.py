@@ -1,19 +1,20 @@
 """What every ``todo-admin`` command shares: the container, the event loop, the mapping of
-failures to one line on stderr and an exit code, progress on stderr, the ``--user`` option."""
+failures to one line on stderr and an exit code, progress on stderr, the ``--user`` option.
+
+The container, SQLAlchemy, Alembic and pydantic are imported inside the functions that use
+them, which only run in a command: ``todo-admin --help`` (and a usage error) loads none of
+them (ADR 0027, pinned by tests/unit/test_cli_imports.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import sqlalchemy.exc as sa_exc
 import typer
-from alembic.util.exc import CommandError
-from pydantic import ValidationError
 
 from application.errors import (
     DuplicateTaskId,
@@ -23,15 +24,10 @@ from application.errors import (
 )
 from domain.errors import InvalidTaskField
 from domain.task import check_user_id
-from entrypoints.cli.errors import ExitCode, fail
-from entrypoints.container import (
-    ConfigurationError,
-    Container,
-    build_container,
-    close_container,
-    storage_kind,
-)
-from entrypoints.settings import Settings, invalid_settings_message
+from entrypoints.cli.errors import ExitCode, fail, invalid_settings_message
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 T = TypeVar("T")
 
@@ -46,6 +42,8 @@ def first_line(error: BaseException) -> str:
 
 def _database_reason(error: BaseException) -> str | None:
     """The driver's own words (first line) for a failure somewhere in ``error``'s causes."""
+    import sqlalchemy.exc as sa_exc
+
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, sa_exc.DBAPIError) and seen.orig is not None:
@@ -83,6 +81,12 @@ def quota_message(error: TaskQuotaExceeded) -> str:
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Known failures become a one-line message and an exit code; never a traceback."""
+    import sqlalchemy.exc as sa_exc
+    from alembic.util.exc import CommandError
+    from pydantic import ValidationError
+
+    from entrypoints.container import ConfigurationError
+
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException):
@@ -131,6 +135,9 @@ CLI_OPERATION_TIMEOUT = 120.0
 
 
 def load_container() -> Container:
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+
     settings = Settings()
     if (
         "db_operation_timeout" in Settings.model_fields
@@ -141,6 +148,10 @@ def load_container() -> Container:
 
 
 def run_async(container: Container, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    import asyncio
+
+    from entrypoints.container import close_container
+
     async def main() -> T:
         try:
             return await work()
@@ -151,6 +162,8 @@ def run_async(container: Container, work: Callable[[], Coroutine[Any, Any, T]]) 
 
 
 def require_sql(container: Container) -> None:
+    from entrypoints.container import storage_kind
+
     if storage_kind(container.settings()) != "sql":
         fail("DATABASE_URL is memory://, which has no schema to migrate", ExitCode.CONFIG)
 
@@ -167,6 +180,7 @@ UserOption = Annotated[
     typer.Option(
         "--user",
         "-u",
+        metavar="ID",
         help="The user's id (Better Auth's user id, the token's sub)",
         callback=_user_id,
         show_default=False,

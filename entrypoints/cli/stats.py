@@ -41,7 +41,10 @@ def stats_text(stats: TaskStats) -> str:
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     top: Annotated[
-        int, typer.Option("--top", min=0, max=1000, help="How many of the largest users to show")
+        int,
+        typer.Option(
+            "--top", min=0, max=1000, metavar="N", help="How many of the largest users to show"
+        ),
     ] = DEFAULT_TOP_OWNERS,
 ) -> None:
     """Users (owners of at least one task), tasks, completed share and the largest users."""

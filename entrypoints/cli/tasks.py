@@ -38,7 +38,9 @@ from entrypoints.cli.task_file import FORMAT, TaskFileError, TaskFileReader, Tas
 from entrypoints.presentation import dump_json
 
 tasks_app = typer.Typer(
-    help="One user's tasks: list, export, import, demo data.", no_args_is_help=True
+    help="One user's tasks: list, export, import, demo data.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 T = TypeVar("T")
@@ -138,6 +140,7 @@ def export_tasks(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help=f"File to write ({FORMAT} JSON); - for stdout",
             show_default=False,
             dir_okay=False,
@@ -178,7 +181,11 @@ def import_tasks(
     user: UserOption,
     file: Annotated[
         Path,
-        typer.Argument(help=f"A {FORMAT} file (from tasks export); - for stdin", dir_okay=False),
+        typer.Argument(
+            metavar="FILE",
+            help=f"A {FORMAT} file (from tasks export); - for stdin",
+            dir_okay=False,
+        ),
     ],
     new_ids: Annotated[
         bool,
@@ -221,10 +228,14 @@ def import_tasks(
 def seed_tasks(
     user: UserOption,
     count: Annotated[
-        int, typer.Option("--count", "-n", min=1, max=10_000_000, help="How many tasks to add")
+        int,
+        typer.Option(
+            "--count", "-n", min=1, max=10_000_000, metavar="N", help="How many tasks to add"
+        ),
     ],
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed, for the same content every time")
+        int | None,
+        typer.Option("--seed", metavar="N", help="Random seed, for the same content every time"),
     ] = None,
 ) -> None:
     """Add COUNT realistic demo tasks to a user (for trying the API and benchmarks)."""

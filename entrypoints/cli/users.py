@@ -10,7 +10,9 @@ from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.runtime import UserOption, cli_errors, load_container, run_async
 
 users_app = typer.Typer(
-    help="Users' stored data (users themselves live in Better Auth).", no_args_is_help=True
+    help="Users' stored data (users themselves live in Better Auth).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
