@@ -121,6 +121,32 @@ async def run(database_url: str, variants: list[str], requests: int) -> dict[str
     return results
 
 
+async def metrics_calls(calls: int) -> dict[str, float]:
+    """Microseconds of what metrics add to one request, measured alone (no noise of the
+    rest of a request): the request's two updates, and a unit of work's pass through a
+    pool's gate, with and without its observer."""
+    from adapters.sql.transaction import ConnectionGate
+    from entrypoints.metrics import ServiceMetrics
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    metrics = ServiceMetrics(directory)
+    started = time.perf_counter()
+    for _ in range(calls):
+        metrics.request_finished("GET", "/api/tasks/{task_id}", 200, 0.002, rate_limited=False)
+    request = (time.perf_counter() - started) / calls
+    timings = {"request counted": request}
+    for name, gate in (
+        ("gate, no observer", ConnectionGate(10)),
+        ("gate, observed", ConnectionGate(10, metrics.pool("write", 10))),
+    ):
+        started = time.perf_counter()
+        for _ in range(calls):
+            await gate.enter()
+            gate.leave()
+        timings[name] = (time.perf_counter() - started) / calls
+    return {name: seconds * 1e6 for name, seconds in timings.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per operation and variant")
@@ -138,6 +164,7 @@ def main() -> None:
         # instrumentation is a process-wide singleton): on SQL, "both" is left out.
         variants = list(VARIANTS) if args.storage == "memory" else ["nothing", "metrics", "tracing"]
         rates = asyncio.run(run(url, variants, args.requests))
+        micro = asyncio.run(metrics_calls(100_000))
     mode = "multiprocess (files)" if args.multiprocess else "single process (memory)"
     print(
         f"storage {args.storage}, metrics {mode}, {args.requests} sequential requests per"
@@ -149,6 +176,8 @@ def main() -> None:
     for variant, by_op in rates.items():
         cells = [f"{by_op[op]:.0f} ({by_op[op] / rates['nothing'][op]:.2f})" for op in operations]
         print(f"| {variant} | " + " | ".join(cells) + " |")
+    print()
+    print("metrics alone, µs per call: " + ", ".join(f"{k} {v:.2f}" for k, v in micro.items()))
 
 
 if __name__ == "__main__":

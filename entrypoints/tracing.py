@@ -185,6 +185,11 @@ class Tracing:
         }
 
     def instrument_engines(self, engines: list[Any]) -> None:
+        """Statements on ``engines`` become spans. The instrumentor is one per process: a
+        second app traced at the same time (only ever in tests or benchmarks) gets no
+        statement spans until the first has shut down."""
+        if not engines:
+            return
         instrumentor = SQLAlchemyInstrumentor()
         instrumentor.instrument(
             engines=[engine.sync_engine for engine in engines],
