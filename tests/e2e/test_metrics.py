@@ -24,7 +24,13 @@ from pydantic import ValidationError
 
 from adapters.sql.transaction import ConnectionGate
 from entrypoints.container import build_container
-from entrypoints.metrics import ServiceMetrics
+from entrypoints.metrics import ServiceMetrics, retire_dead_processes
+from entrypoints.metrics_directory import (
+    UnusableMetricsDirectory,
+    _make_private_directory,
+    _remove_dead_servers_directories,
+    process_alive,
+)
 from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, assert_problem
 from tests.http import app_client, auth, make_settings
 
@@ -266,3 +272,50 @@ def test_two_workers_answer_with_the_counts_of_both(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
     assert "Traceback" not in output, output
+
+
+# --- the workers' directory -------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    pid = 4_000_000
+    while process_alive(pid):
+        pid += 1
+    return pid
+
+
+def test_a_directory_others_can_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "todo-api-metrics-1"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(UnusableMetricsDirectory, match="not a private directory"):
+        _make_private_directory(str(shared))
+    own = tmp_path / "todo-api-metrics-2"
+    _make_private_directory(str(own))
+    assert own.stat().st_mode & 0o777 == 0o700
+
+
+def test_directories_of_servers_that_are_gone_are_removed(tmp_path: Path) -> None:
+    gone = tmp_path / f"todo-api-metrics-{_dead_pid()}"
+    running = tmp_path / f"todo-api-metrics-{os.getpid()}"
+    for directory in (gone, running):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"")
+    _remove_dead_servers_directories(str(tmp_path))
+    assert not gone.exists()
+    assert running.exists()
+
+
+def test_live_gauges_of_ended_processes_are_retired_and_counters_kept(tmp_path: Path) -> None:
+    dead = _dead_pid()
+    for name in (
+        f"gauge_livesum_{dead}.db",
+        f"counter_{dead}.db",
+        f"gauge_livesum_{os.getpid()}.db",
+    ):
+        (tmp_path / name).write_bytes(b"")
+    retire_dead_processes(str(tmp_path))
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        f"counter_{dead}.db",
+        f"gauge_livesum_{os.getpid()}.db",
+    ]
