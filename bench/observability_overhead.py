@@ -10,7 +10,7 @@ the ratio to "nothing". On SQLite "both" is left out: the SQLAlchemy instrumenta
 the engines of one app per process.
 
     .venv/bin/python -m bench.observability_overhead [--requests 2000]
-        [--storage sqlite|memory] [--multiprocess]
+        [--storage sqlite|memory] [--multiprocess] [--variants metrics,tracing]
 
 ``--multiprocess`` sets PROMETHEUS_MULTIPROC_DIR first: the mode every worker of
 ``uvicorn --workers N`` runs in (values written to files).
@@ -152,6 +152,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="per operation and variant")
     parser.add_argument("--storage", choices=["sqlite", "memory"], default="sqlite")
     parser.add_argument("--multiprocess", action="store_true", help="metrics in files")
+    parser.add_argument(
+        "--variants", help=f"comma-separated, from {','.join(VARIANTS)} (default: all)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         if args.multiprocess:  # before prometheus_client is imported (at the first app)
@@ -163,6 +166,8 @@ def main() -> None:
         # One traced app per process can have its statements traced (the SQLAlchemy
         # instrumentation is a process-wide singleton): on SQL, "both" is left out.
         variants = list(VARIANTS) if args.storage == "memory" else ["nothing", "metrics", "tracing"]
+        if args.variants:
+            variants = ["nothing", *(v for v in args.variants.split(",") if v != "nothing")]
         rates = asyncio.run(run(url, variants, args.requests))
         micro = asyncio.run(metrics_calls(100_000))
     mode = "multiprocess (files)" if args.multiprocess else "single process (memory)"
