@@ -108,6 +108,12 @@ def service_metrics(settings: Settings) -> ServiceMetrics | None:
     return ServiceMetrics(directory)
 
 
+def without_metrics(settings: Settings) -> Settings:
+    """The settings of a process that serves no ``/metrics`` (the CLI): it counts nothing,
+    so it never adds its pools to a server's figures in a shared PROMETHEUS_MULTIPROC_DIR."""
+    return settings.model_copy(update={"metrics_token": None})
+
+
 def span_exporter(settings: Settings) -> SpanExporter | None:
     """Where traces go when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (ADR 0026), else ``None``:
     no tracing at all, OpenTelemetry not even imported."""

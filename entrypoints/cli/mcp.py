@@ -6,7 +6,7 @@ from __future__ import annotations
 from adapters.sql.migrate import current_revision, head_revision
 from entrypoints.cli.errors import ExitCode, fail
 from entrypoints.cli.runtime import UserOption, cli_errors, run_async
-from entrypoints.container import Container, build_container, storage_kind
+from entrypoints.container import Container, build_container, storage_kind, without_metrics
 from entrypoints.settings import Settings
 
 
@@ -15,7 +15,7 @@ def mcp(user: UserOption) -> None:
     with cli_errors():
         # The API's settings as they are: an agent's calls get the API's limits and
         # timeouts, not the longer ones of the bulk admin commands.
-        container = build_container(Settings())
+        container = build_container(without_metrics(Settings()))
         _require_current_schema(container)
         # Imported here: only this command needs the MCP SDK.
         from entrypoints.mcp.stdio import serve_stdio

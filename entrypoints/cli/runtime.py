@@ -30,6 +30,7 @@ from entrypoints.container import (
     build_container,
     close_container,
     storage_kind,
+    without_metrics,
 )
 from entrypoints.settings import Settings, invalid_settings_message
 
@@ -137,7 +138,7 @@ def load_container() -> Container:
         and "db_operation_timeout" not in settings.model_fields_set
     ):
         settings = settings.model_copy(update={"db_operation_timeout": CLI_OPERATION_TIMEOUT})
-    return build_container(settings)
+    return build_container(without_metrics(settings))
 
 
 def run_async(container: Container, work: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from adapters.sql.transaction import ConnectionGate
+from entrypoints.cli.runtime import load_container
 from entrypoints.container import build_container
 from entrypoints.metrics import ServiceMetrics, retire_dead_processes
 from entrypoints.metrics_directory import (
@@ -85,6 +86,14 @@ async def test_metrics_need_the_token(metered: httpx.AsyncClient, headers: dict[
     assert_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer ")
     assert "http_requests_total" not in response.text
+
+
+def test_the_cli_counts_nothing(cli_env: pytest.MonkeyPatch) -> None:
+    """A command shares the server's environment, maybe its PROMETHEUS_MULTIPROC_DIR, but
+    serves no /metrics: its pools must not show in the server's figures."""
+    cli_env.setenv("METRICS_TOKEN", METRICS_TOKEN)
+    assert build_container().metrics() is not None
+    assert load_container().metrics() is None
 
 
 def test_a_short_token_is_refused() -> None:
