@@ -3,9 +3,10 @@ process's counts become one answer.
 
 Built only when ``METRICS_TOKEN`` is set (``entrypoints.container.service_metrics``); the
 adapters report through their small observer protocols (``GateObserver``,
-``TokenCacheObserver``) and never see prometheus_client. With ``PROMETHEUS_MULTIPROC_DIR``
-set (prometheus_client's own variable, read when it is first imported), each process writes
-its values to files there and a scrape answered by any process reads them all.
+``TokenCacheObserver``) and never see prometheus_client. In multiprocess mode (the
+directory ``entrypoints.metrics_directory`` chose before prometheus_client was imported)
+each process writes its values to files there, and a scrape answered by any process reads
+them all; otherwise the values are in this process's memory.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ class ServiceMetrics:
         """``directory``: where every process's values are (multiprocess mode), as
         ``choose_metrics_directory`` set it before prometheus_client was imported."""
         self.directory = directory
-        self.multiprocess = directory is not None
         # In multiprocess mode values live in the files, and a scrape reads the files; the
         # metrics themselves are in no registry (each process has its own objects).
         self.registry = CollectorRegistry(auto_describe=directory is None)
