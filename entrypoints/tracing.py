@@ -35,6 +35,7 @@ from opentelemetry.trace import Span, Status
 from opentelemetry.util.http import (
     OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS,
     get_custom_headers,
+    parse_excluded_urls,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,6 +45,9 @@ SERVICE_NAME = "todo-api"
 # Never in a span, whatever OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* ask for.
 SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
 _URL_ATTRIBUTES = ("http.url", "url.full")
+# Probes and scrapes arrive every few seconds and say nothing about users' requests: not
+# traced, unless OTEL_PYTHON_EXCLUDED_URLS (or …_ASGI_…) names other URLs (regexes).
+UNTRACED_PATHS = r"/healthz$,/readyz$,/metrics$"
 _TRACES_ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 
 
@@ -175,8 +179,12 @@ class Tracing:
 
     def middleware_options(self) -> dict[str, Any]:
         sanitized = get_custom_headers(OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS)
+        excluded = os.environ.get(
+            "OTEL_PYTHON_ASGI_EXCLUDED_URLS", os.environ.get("OTEL_PYTHON_EXCLUDED_URLS")
+        )
         return {
             "tracer_provider": self.provider,
+            "excluded_urls": parse_excluded_urls(UNTRACED_PATHS if excluded is None else excluded),
             "default_span_details": _span_name,
             "server_request_hook": _redact_request,
             "http_capture_headers_sanitize_fields": [*sanitized, *SECRET_HEADERS],

@@ -93,6 +93,19 @@ async def test_a_request_is_a_server_span_with_its_statements_as_children(sql_ur
     assert any(span.name.startswith("SELECT") for span in read)
 
 
+async def test_probes_are_not_traced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OTEL_PYTHON_EXCLUDED_URLS", raising=False)
+    monkeypatch.delenv("OTEL_PYTHON_ASGI_EXCLUDED_URLS", raising=False)
+
+    async def requests(client: Any) -> None:
+        await client.get("/healthz")
+        await client.get("/readyz")
+        await client.get("/api/tasks", headers={"Authorization": f"Bearer {token_for('a')}"})
+
+    spans = await traced("memory://", requests)
+    assert [span.name for span in spans if span.kind == SpanKind.SERVER] == ["GET /api/tasks"]
+
+
 async def test_no_task_content_search_term_or_token_in_any_span(
     sql_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
