@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import URL
@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from adapters.clock import SystemClock
 from adapters.cursor_sealing import AesGcmCursorSealer, RandomCursorKey
 from adapters.identity.assembly import assemble_token_verifier
-from adapters.identity.cache import CachingTokenVerifier
+from adapters.identity.cache import CachingTokenVerifier, TokenCacheObserver
 from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.shared_secret import SharedSecretMinter, WeakSecret
 from adapters.memory.health import AlwaysReady
@@ -44,6 +44,11 @@ from application.use_cases import (
 )
 from application.use_cases.admin import ExportTasks, GetStats, ImportTasks, PurgeUser, SeedTasks
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from entrypoints.metrics import ServiceMetrics
 
 MEMORY_URL = "memory://"
 
@@ -83,16 +88,60 @@ def revisions_before_head() -> frozenset[str]:
     return revisions()
 
 
-def connection_gate(settings: Settings) -> ConnectionGate:
-    """Fair queueing for one pool's connections (one gate per pool)."""
-    return ConnectionGate(settings.db_pool_size + settings.db_max_overflow)
+def service_metrics(settings: Settings) -> ServiceMetrics | None:
+    """The process's metrics when ``METRICS_TOKEN`` is set (ADR 0026), else ``None``: nothing
+    counted, prometheus_client not even imported. The workers of one server share theirs."""
+    if settings.metrics_token is None:
+        return None
+    from entrypoints.metrics_directory import UnusableMetricsDirectory, choose_metrics_directory
+
+    try:
+        directory = choose_metrics_directory()
+    except (UnusableMetricsDirectory, OSError) as error:
+        raise ConfigurationError(f"metrics: {error}") from error
+    from entrypoints.metrics import ServiceMetrics, multiprocess_mode
+
+    if multiprocess_mode() != (directory is not None):
+        raise ConfigurationError(
+            "metrics: prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set"
+        )
+    return ServiceMetrics(directory)
 
 
-def build_token_verifier(settings: Settings) -> CachingTokenVerifier:
+def without_metrics(settings: Settings) -> Settings:
+    """The settings of a process that serves no ``/metrics`` (the CLI): it counts nothing,
+    so it never adds its pools to a server's figures in a shared PROMETHEUS_MULTIPROC_DIR."""
+    return settings.model_copy(update={"metrics_token": None})
+
+
+def span_exporter(settings: Settings) -> SpanExporter | None:
+    """Where traces go when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (ADR 0026), else ``None``:
+    no tracing at all, OpenTelemetry not even imported."""
+    if settings.otel_exporter_otlp_endpoint is None:
+        return None
+    from entrypoints.tracing import otlp_span_exporter
+
+    return otlp_span_exporter(settings.otel_exporter_otlp_endpoint)
+
+
+def connection_gate(
+    settings: Settings, metrics: ServiceMetrics | None = None, pool: str = "write"
+) -> ConnectionGate:
+    """Fair queueing for one pool's connections (one gate per pool), reporting to the
+    metrics under the pool's name."""
+    capacity = settings.db_pool_size + settings.db_max_overflow
+    observer = metrics.pool(pool, capacity) if metrics is not None else None
+    return ConnectionGate(capacity, observer)
+
+
+def build_token_verifier(
+    settings: Settings, metrics: ServiceMetrics | None = None
+) -> CachingTokenVerifier:
     """Refuses any configuration that could accept forged tokens. Close the result with
     ``close_token_verifier`` on shutdown (JWKS mode holds an HTTP client)."""
+    observer: TokenCacheObserver | None = metrics.token_cache() if metrics is not None else None
     try:
-        return assemble_token_verifier(settings)
+        return assemble_token_verifier(settings, observer)
     except IdentityConfigurationError as error:
         raise ConfigurationError(str(error)) from error
 
@@ -150,16 +199,18 @@ def units_of_work(
     settings: providers.Provider[Settings],
     engine: providers.Provider[Any],
     memory_store: providers.Provider[InMemoryTaskStore],
+    metrics: providers.Provider[Any],
+    pool: str,
 ) -> providers.Selector[Any]:
-    """A fresh unit of work per use, on ``engine``'s pool (behind its own fair gate) or on
-    the in-memory store, as ``DATABASE_URL`` says."""
+    """A fresh unit of work per use, on ``engine``'s pool (behind its own fair gate, named
+    ``pool`` in the metrics) or on the in-memory store, as ``DATABASE_URL`` says."""
     return providers.Selector(
         providers.Callable(storage_kind, settings),
         sql=providers.Factory(
             SqlUnitOfWork,
             engine=engine,
             operation_timeout=settings.provided.db_operation_timeout,
-            gate=providers.Singleton(connection_gate, settings),
+            gate=providers.Singleton(connection_gate, settings, metrics, pool),
         ),
         memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
     )
@@ -170,6 +221,10 @@ class Container(containers.DeclarativeContainer):
 
     # Stateless, shared: singletons.
     clock = providers.Singleton(SystemClock)
+    # Shared: the process's counters (None when METRICS_TOKEN is unset).
+    metrics = providers.Singleton(service_metrics, settings)
+    # Where traces go (None when OTEL_EXPORTER_OTLP_ENDPOINT is unset).
+    span_exporter = providers.Singleton(span_exporter, settings)
     database_url = providers.Singleton(database_url, settings)
     engine = providers.Singleton(
         create_engine, database_url, providers.Callable(pool_settings, settings)
@@ -182,7 +237,7 @@ class Container(containers.DeclarativeContainer):
     )
     memory_store = providers.Singleton(InMemoryTaskStore)
     # Shared: it holds the verified-token cache and the JWKS key cache.
-    token_verifier = providers.Singleton(build_token_verifier, settings)
+    token_verifier = providers.Singleton(build_token_verifier, settings, metrics)
     token_minter = providers.Singleton(build_token_minter, settings)
     # Shared: it holds the per-user counts (or the Redis client).
     rate_limiter = providers.Singleton(build_rate_limiter, settings)
@@ -190,8 +245,8 @@ class Container(containers.DeclarativeContainer):
 
     # Anything holding a connection: a fresh one per use. Use cases that only read get the
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
-    unit_of_work = units_of_work(settings, engine, memory_store)
-    read_unit_of_work = units_of_work(settings, read_engine, memory_store)
+    unit_of_work = units_of_work(settings, engine, memory_store, metrics, "write")
+    read_unit_of_work = units_of_work(settings, read_engine, memory_store, metrics, "read")
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(

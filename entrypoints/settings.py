@@ -95,6 +95,17 @@ class Settings(BaseSettings):
         default=20.0, gt=0, le=300, description="seconds a request may take to send its body"
     )
 
+    # Observability (docs/operations.md, "Metrics and traces"; ADR 0026).
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="bearer token that reads GET /metrics (≥ 32 characters); unset: no metrics",
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL: traces of requests and statements; unset: none",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -109,6 +120,8 @@ class Settings(BaseSettings):
         "jwt_audience",
         "jwt_jwks_url",
         "redis_url",
+        "metrics_token",
+        "otel_exporter_otlp_endpoint",
         mode="before",
     )
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from adapters.identity.cache import CachingTokenVerifier
+from adapters.identity.cache import CachingTokenVerifier, TokenCacheObserver
 from adapters.identity.composite import CompositeTokenVerifier
 from adapters.identity.errors import IdentityConfigurationError
 from adapters.identity.jwks import JwksVerifier, jwks_verifier_from_settings
@@ -14,14 +14,16 @@ from adapters.identity.shared_secret import SharedSecretVerifier
 logger = logging.getLogger(__name__)
 
 
-def assemble_token_verifier(settings: IdentitySettings) -> CachingTokenVerifier:
+def assemble_token_verifier(
+    settings: IdentitySettings, cache_observer: TokenCacheObserver | None = None
+) -> CachingTokenVerifier:
     """Shared-secret mode if ``BETTER_AUTH_SECRET`` is set, JWKS mode if ``BETTER_AUTH_URL``
     or ``JWT_JWKS_URL`` is, both routed by the composite behind the verified-token cache.
 
     Raises ``IdentityConfigurationError`` for any configuration that could accept forged
     tokens, and when neither mode is on; logs one warning when HS256 tokens would be taken
     whatever their ``iss`` or ``aud``. Call ``aclose`` on shutdown: JWKS mode holds an
-    HTTP client.
+    HTTP client. ``cache_observer`` is told of each cache lookup (the service's metrics).
     """
     shared: SharedSecretVerifier | None = None
     if settings.better_auth_secret is not None:
@@ -40,7 +42,9 @@ def assemble_token_verifier(settings: IdentitySettings) -> CachingTokenVerifier:
             "no token verification configured: set BETTER_AUTH_URL (Better Auth's jwt() plugin)"
             " and/or BETTER_AUTH_SECRET (≥ 32 characters, HS256)"
         )
-    return CachingTokenVerifier(CompositeTokenVerifier(shared_secret=shared, jwks=jwks))
+    return CachingTokenVerifier(
+        CompositeTokenVerifier(shared_secret=shared, jwks=jwks), observer=cache_observer
+    )
 
 
 def _warn_if_any_issuer_or_audience(settings: IdentitySettings) -> None:

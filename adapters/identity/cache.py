@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from application.ports import Identity, TokenVerifier
 
@@ -42,6 +43,13 @@ def entry_bytes(identity: Identity) -> int:
     return ENTRY_OVERHEAD_BYTES + len(identity.user_id.encode("utf-8", "surrogatepass"))
 
 
+class TokenCacheObserver(Protocol):
+    """Told of every lookup (the service's metrics): ``hit`` when the token was remembered
+    and not yet at its ``exp``, so the verifier was not called."""
+
+    def looked_up(self, hit: bool) -> None: ...
+
+
 class CachingTokenVerifier:
     def __init__(
         self,
@@ -51,8 +59,10 @@ class CachingTokenVerifier:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_entries_per_user: int = DEFAULT_MAX_ENTRIES_PER_USER,
         clock: Callable[[], float] = time.time,
+        observer: TokenCacheObserver | None = None,
     ) -> None:
         self._inner = inner
+        self._observer = observer
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._max_entries_per_user = max_entries_per_user
@@ -75,9 +85,13 @@ class CachingTokenVerifier:
         identity = self._verified.get(key)
         if identity is not None:
             if identity.expires_at is not None and self._clock() < identity.expires_at:
+                if self._observer is not None:
+                    self._observer.looked_up(True)
                 return identity
             # At its exp: forget it and let the verifier decide (it allows clock-skew leeway).
             self._forget(key)
+        if self._observer is not None:
+            self._observer.looked_up(False)
         identity = await self._inner.verify(token)
         if identity.expires_at is not None:
             self._remember(key, identity)

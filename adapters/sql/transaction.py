@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import time
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 # A statement's result, rows of any columns.
 Result = sa.CursorResult[*tuple[Any, ...]]
+
+
+class GateObserver(Protocol):
+    """What a gate reports, for the service's metrics: changes in how many units of work
+    wait for a connection and how many hold one, and how long each waited."""
+
+    def waiting(self, change: int) -> None: ...
+
+    def holding(self, change: int) -> None: ...
+
+    def waited(self, seconds: float) -> None: ...
 
 
 class ConnectionGate:
@@ -22,14 +34,32 @@ class ConnectionGate:
     semaphore of the pool's size first hands connections out in arrival order.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, observer: GateObserver | None = None) -> None:
         self._slots = asyncio.Semaphore(size)
+        self._observer = observer
 
     async def enter(self) -> None:
-        await self._slots.acquire()
+        observer = self._observer
+        if observer is None:
+            await self._slots.acquire()
+            return
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free slot: taken without suspending
+            observer.waited(0.0)
+        else:
+            observer.waiting(1)
+            started = time.perf_counter()
+            try:
+                await self._slots.acquire()
+            finally:  # admitted, or given up (the operation's time limit)
+                observer.waiting(-1)
+                observer.waited(time.perf_counter() - started)
+        observer.holding(1)
 
     def leave(self) -> None:
         self._slots.release()
+        if self._observer is not None:
+            self._observer.holding(-1)
 
 
 class Transaction:

@@ -15,14 +15,14 @@ if TYPE_CHECKING:
 def mcp(user: UserOption) -> None:
     """Serve the MCP tools over stdin/stdout, acting for USER (docs/mcp.md)."""
     # Imported here: only this command needs the container with the MCP SDK (ADR 0027).
-    from entrypoints.container import build_container
+    from entrypoints.container import build_container, without_metrics
     from entrypoints.mcp.stdio import serve_stdio
     from entrypoints.settings import Settings
 
     with cli_errors():
         # The API's settings as they are: an agent's calls get the API's limits and
         # timeouts, not the longer ones of the bulk admin commands.
-        container = build_container(Settings())
+        container = build_container(without_metrics(Settings()))
         _require_current_schema(container)
         run_async(container, lambda: serve_stdio(container, user))
 

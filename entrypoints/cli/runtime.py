@@ -135,7 +135,7 @@ CLI_OPERATION_TIMEOUT = 120.0
 
 
 def load_container() -> Container:
-    from entrypoints.container import build_container
+    from entrypoints.container import build_container, without_metrics
     from entrypoints.settings import Settings
 
     settings = Settings()
@@ -144,7 +144,7 @@ def load_container() -> Container:
         and "db_operation_timeout" not in settings.model_fields_set
     ):
         settings = settings.model_copy(update={"db_operation_timeout": CLI_OPERATION_TIMEOUT})
-    return build_container(settings)
+    return build_container(without_metrics(settings))
 
 
 def run_async(container: Container, work: Callable[[], Coroutine[Any, Any, T]]) -> T:

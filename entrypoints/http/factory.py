@@ -24,6 +24,7 @@ from entrypoints.http.middleware import (
     ProblemCORSMiddleware,
     RequestContextMiddleware,
 )
+from entrypoints.http.observability import install_observability
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.request_bounds import BodyDeadlineMiddleware, HeaderLimitMiddleware
@@ -131,4 +132,5 @@ def create_app(container: Container | None = None) -> FastAPI:
         ],
         max_age=600,
     )
+    install_observability(app, container)
     return app

@@ -25,6 +25,8 @@ NEUTRAL_ENVIRONMENT = {
     "JWT_AUDIENCE": "",
     "JWT_JWKS_URL": "",
     "LOG_LEVEL": "WARNING",
+    "METRICS_TOKEN": "",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "",
 }
 PROBLEM_JSON = "application/problem+json"
 RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)")
