@@ -2,11 +2,15 @@
 // email and password sign-up, the jwt() plugin (EdDSA keys, 15-minute tokens), SQLite.
 // docs/better-auth.md ("Try it locally") walks through it.
 //
-//   BETTER_AUTH_SECRET   required: signs Better Auth's sessions (at least 32 characters)
+//   BETTER_AUTH_SECRET   signs Better Auth's session cookies and encrypts its private keys
+//                        (at least 32 characters); default: a random one, made on the first
+//                        start and kept in AUTH_DB + ".secret", so sessions survive restarts
 //   BETTER_AUTH_URL      this server's own URL, as todo-api's BETTER_AUTH_URL must be too
 //                        (default http://localhost:3000); the JWTs' iss and aud are its origin
 //   PORT                 default: the port of BETTER_AUTH_URL
 //   AUTH_DB              SQLite file (default auth.db beside this file)
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 
@@ -20,13 +24,29 @@ const baseURL = process.env.BETTER_AUTH_URL ?? "http://localhost:3000";
 const port = Number(process.env.PORT ?? (new URL(baseURL).port || 3000));
 const file = process.env.AUTH_DB ?? fileURLToPath(new URL("auth.db", import.meta.url));
 
-if ((process.env.BETTER_AUTH_SECRET ?? "").length < 32) {
-  console.error("set BETTER_AUTH_SECRET to a random string of at least 32 characters");
-  process.exit(2);
+function secret() {
+  const given = process.env.BETTER_AUTH_SECRET;
+  if (given) {
+    if (given.length < 32) {
+      console.error("BETTER_AUTH_SECRET must be at least 32 characters long");
+      process.exit(2);
+    }
+    return given;
+  }
+  const path = `${file}.secret`;
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+  }
+  const made = randomBytes(32).toString("base64url");
+  writeFileSync(path, `${made}\n`, { mode: 0o600, flag: "wx" });
+  return made;
 }
 
 export const auth = betterAuth({
   baseURL,
+  secret: secret(),
   database: new Database(file),
   emailAndPassword: { enabled: true },
   telemetry: { enabled: false },

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -73,7 +72,7 @@ def better_auth(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "BETTER_AUTH_SECRET": secrets.token_urlsafe(32),
+        "BETTER_AUTH_SECRET": "",  # the example makes one and keeps it beside AUTH_DB
         "BETTER_AUTH_URL": url,
         "AUTH_DB": str(tmp_path_factory.mktemp("better-auth") / "auth.db"),
     }
