@@ -34,7 +34,8 @@ export function createApiFetch(
     }
     for (let attempt = 1; attempt <= maxRetries && isBusy(response); attempt++) {
       // 503: the database or Better Auth's keys are out of reach for a moment; 429: this
-      // user's rate limit. Neither is a sign-out, and the request was not carried out.
+      // user's rate limit. Neither is a sign-out. Only a request that cannot do its work
+      // twice is sent again: a 503 may come after the database did the work.
       if (!canResend(init, headers)) break;
       const seconds = retryAfterSeconds(response) ?? 2 ** (attempt - 1);
       if (seconds > maxWaitSeconds) break;

@@ -248,12 +248,18 @@ for (let n = 0; n < Number(RATE_LIMIT) + 2; n++) {
 }
 result.statuses = statuses;
 
-// A create without an Idempotency-Key is not retried: its 429 comes back as it is.
-const bare = await apiFetch("/api/tasks", {
-  method: "POST",
-  headers: { "Content-Type": "application/json" },
-  body: JSON.stringify({ title: "not retried" }),
-});
+// A create without an Idempotency-Key is not retried: its 429 comes back as it is (had it
+// been retried after Retry-After, it would have ended in a 201). The first try may still
+// find one request's worth in the bucket; the second meets an empty one.
+let bare;
+for (let n = 0; n < 2; n++) {
+  bare = await apiFetch("/api/tasks", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ title: "not retried" }),
+  });
+  if (bare.status === 429) break;
+}
 result.bareStatus = bare.status;
 result.bareRetryAfter = bare.headers.get("Retry-After");
 console.log(JSON.stringify(result));
