@@ -6,6 +6,9 @@ one middleware routes a HEAD request as a GET wherever a GET route serves its pa
 drops the content of every answer to a HEAD. The status and headers are the GET's, the
 ``Content-Length`` included: it says how long the content a GET gets would be. A path that
 no GET route serves sees the HEAD itself (a 405 naming the methods that are, or a 404).
+It runs inside the request id, the access log and the 500 safety net, which see the HEAD;
+a 500 written by that safety net loses its content to the server instead (h11 sends none
+for a HEAD).
 """
 
 from __future__ import annotations
