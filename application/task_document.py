@@ -5,8 +5,8 @@ bodies, ``todo-admin tasks list --json``, export files and stored idempotency re
 its ``version`` included: what ``If-Match`` names (as the ``ETag``, ``"<version>"``), so a
 task from a list can be edited conditionally without reading it first. ``task_record`` is
 what is kept (export files, stored responses): the same fields without the owner, which is
-kept beside it. ``read_task_record`` reads a record
-back, checking each field's JSON shape; the aggregate checks the rules.
+kept beside it. ``read_task_record`` reads a record back, checking each field's JSON shape;
+the aggregate checks the rules.
 
 Documents hold UUIDs, dates and UTC datetimes as such; ``json_value`` says how JSON writes
 them (UUIDs as strings, dates as ``YYYY-MM-DD``, timestamps as RFC 3339 with ``Z``), for the
