@@ -20,11 +20,14 @@ class TaskNotFound(ApplicationError):
 
 
 class VersionMismatch(ApplicationError):
-    """The caller's expected version (``If-Match``) is not the task's current one."""
+    """The caller's expected version (``If-Match``) is not the task's current one.
+    ``current_version``: the version the task was found at, when it was read (a 412 names
+    it as the current ``ETag``)."""
 
-    def __init__(self, task_id: uuid.UUID) -> None:
+    def __init__(self, task_id: uuid.UUID, *, current_version: int | None = None) -> None:
         super().__init__(f"task {task_id} has changed since it was read")
         self.task_id = task_id
+        self.current_version = current_version
 
 
 class ConcurrentUpdate(ApplicationError):

@@ -1,10 +1,12 @@
 """The task document: one JSON shape for a task wherever it leaves the aggregate — HTTP
 bodies, ``todo-admin tasks list --json``, export files and stored idempotency responses.
 
-``task_document`` is what clients see (``entrypoints.http.schemas.TaskOut`` documents it);
-``task_record`` is what is kept (export files, stored responses): the same fields, with the
-version and without the owner, which is kept beside it. ``read_task_record`` reads a record
-back, checking each field's JSON shape; the aggregate checks the rules.
+``task_document`` is what clients see (``entrypoints.http.schemas.TaskOut`` documents it),
+its ``version`` included: what ``If-Match`` names (as the ``ETag``, ``"<version>"``), so a
+task from a list can be edited conditionally without reading it first. ``task_record`` is
+what is kept (export files, stored responses): the same fields without the owner, which is
+kept beside it. ``read_task_record`` reads a record back, checking each field's JSON shape;
+the aggregate checks the rules.
 
 Documents hold UUIDs, dates and UTC datetimes as such; ``json_value`` says how JSON writes
 them (UUIDs as strings, dates as ``YYYY-MM-DD``, timestamps as RFC 3339 with ``Z``), for the
@@ -27,7 +29,8 @@ from domain.recurrence import Frequency, Recurrence, RecurrenceRule
 from domain.task import Task, TaskRecord
 
 
-def _document(task: Task) -> dict[str, Any]:
+def task_document(task: Task) -> dict[str, Any]:
+    """The task as clients see it (HTTP, ``tasks list --json``, MCP)."""
     return {
         "id": task.id,
         "title": task.title,
@@ -57,13 +60,6 @@ def recurrence_document(recurrence: Recurrence | None) -> dict[str, Any] | None:
     }
 
 
-def task_document(task: Task) -> dict[str, Any]:
-    """The task as clients see it; its version travels as the ``ETag``."""
-    document = _document(task)
-    del document["version"]
-    return document
-
-
 def summary_document(summary: TaskSummary) -> dict[str, Any]:
     """A user's counts (``GET /api/tasks/summary``, the MCP ``task_summary`` tool)."""
     return {
@@ -78,7 +74,7 @@ def summary_document(summary: TaskSummary) -> dict[str, Any]:
 
 def task_record(task: Task) -> dict[str, Any]:
     """The task as it is kept, next to its owner."""
-    record = _document(task)
+    record = task_document(task)
     del record["user_id"]
     return record
 

@@ -181,7 +181,7 @@ AcceptedVersions = frozenset[int] | None
 
 def _check_version(task: Task, accepted: AcceptedVersions) -> None:
     if accepted is not None and task.version not in accepted:
-        raise VersionMismatch(task.id)
+        raise VersionMismatch(task.id, current_version=task.version)
 
 
 async def store_edit(
@@ -210,11 +210,13 @@ async def _edit_task(
     """Read, edit and conditionally write one task.
 
     The write only lands if nobody wrote in between (a version check in the same statement).
-    With ``accepted`` versions (``If-Match``) a lost race is the caller's conflict; without
-    them the edit is re-applied to the fresh task, so no concurrent write is silently
-    overwritten. A completion that continues a series adds the next occurrence in the same
-    transaction (``store_edit``), within the owner's quota (else nothing is written); the
-    completers that lose re-read a completed task and create nothing.
+    After a lost race the fresh task is read again: with ``accepted`` versions (``If-Match``)
+    the version the winner wrote is checked like the first, so the caller's conflict names
+    the current version; without them the edit is re-applied to the fresh task, so no
+    concurrent write is silently overwritten. A completion that continues a series adds the
+    next occurrence in the same transaction (``store_edit``), within the owner's quota (else
+    nothing is written); the completers that lose re-read a completed task and create
+    nothing.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -229,8 +231,6 @@ async def _edit_task(
             if await store_edit(uow, task, outcome, read_version, max_tasks):
                 await uow.commit()
                 return task
-        if accepted is not None:
-            raise VersionMismatch(task_id)
     raise ConcurrentUpdate(f"task {task_id} kept changing; try again")
 
 
@@ -288,9 +288,9 @@ class DeleteTask:
             expected = await _expected_version(uow, owner, task_id, accepted_versions)
             removed = await uow.tasks.remove(owner, task_id, expected_version=expected)
             if not removed:
-                still_there = await uow.tasks.get(owner, task_id) is not None
-                if still_there and expected is not None:
-                    raise VersionMismatch(task_id)
+                current = await uow.tasks.get(owner, task_id)
+                if current is not None and expected is not None:
+                    raise VersionMismatch(task_id, current_version=current.version)
                 raise TaskNotFound(task_id)
             await uow.commit()
 

@@ -18,6 +18,7 @@ from entrypoints.container import (
     close_token_verifier,
 )
 from entrypoints.http.docs_pages import install_docs_pages
+from entrypoints.http.head import HeadMiddleware
 from entrypoints.http.middleware import (
     BodySizeLimitMiddleware,
     HeaderLinesMiddleware,
@@ -98,12 +99,14 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_openapi(app)
     install_docs_pages(app)
     # Added inner to outer: repeated header lines, the body limits (size, then time) and
-    # the header limits run first; request ids and the 500 safety net wrap the app; CORS is
-    # outermost so every answer a browser gets, a 500 included, carries its headers.
+    # the header limits run first; HEAD is served as GET inside the request ids, the log
+    # and the 500 safety net, which wrap the app; CORS is outermost so every answer a
+    # browser gets, a 500 included, carries its headers.
     app.add_middleware(HeaderLinesMiddleware)
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout)
     app.add_middleware(HeaderLimitMiddleware)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         ProblemCORSMiddleware,
@@ -111,12 +114,13 @@ def create_app(container: Container | None = None) -> FastAPI:
         # Frontends may send credentials (fetch's credentials: "include") to the origins
         # listed; a wildcard allows anyone, so never with credentials.
         allow_credentials="*" not in settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         # MCP clients send their protocol version, and read the 401's challenge.
         allow_headers=[
             "Authorization",
             "Content-Type",
             "If-Match",
+            "If-None-Match",
             "Idempotency-Key",
             "Mcp-Protocol-Version",
         ],

@@ -197,7 +197,7 @@ SINGLE_VALUED_HEADERS = frozenset(
     {b"authorization", b"content-type", b"content-length", b"idempotency-key"}
 )
 # Lists (RFC 9110 §5.3): several lines mean their values joined by commas.
-_LIST_HEADERS = frozenset({b"if-match"})
+_LIST_HEADERS = frozenset({b"if-match", b"if-none-match"})
 
 
 class HeaderLinesMiddleware:

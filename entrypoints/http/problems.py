@@ -34,6 +34,7 @@ from application.errors import (
     VersionMismatch,
 )
 from domain.errors import FieldError
+from entrypoints.http.etags import etag_of_version
 from entrypoints.http.limits import MAX_BODY_KIB, MAX_HEADER_COUNT, MAX_HEADER_KIB
 from entrypoints.http.rate_limit import RateLimited, rate_limit_headers
 from entrypoints.http.schemas import Problem
@@ -86,7 +87,7 @@ _DOCUMENTED = {
     "(`/problems/task-quota-exceeded`: delete tasks first)",
     CREATED_TASK_DELETED: "A retry (same Idempotency-Key) of a create whose task has since "
     "been deleted; nothing was created",
-    PRECONDITION_FAILED: "If-Match does not match the task's current ETag",
+    PRECONDITION_FAILED: "If-Match does not match the task's current ETag (sent as `ETag`)",
     TOO_LARGE: f"Body larger than {MAX_BODY_KIB} KiB",
     UNSUPPORTED_MEDIA_TYPE: "Body not sent as application/json",
     VALIDATION: "Validation error; `detail` names the first problem, `errors` lists each",
@@ -192,6 +193,14 @@ def _rate_limited_detail(error: Exception) -> str:
     )
 
 
+def _current_etag(error: Exception) -> dict[str, str]:
+    """A 412 names the version the task is at, so the client knows how far behind it is."""
+    assert isinstance(error, VersionMismatch)
+    if error.current_version is None:
+        return {}
+    return {"ETag": etag_of_version(error.current_version)}
+
+
 def _quota_detail(error: Exception) -> str:
     assert isinstance(error, TaskQuotaExceeded)
     return (
@@ -222,6 +231,7 @@ ERRORS: dict[type[Exception], ErrorRule] = {
     VersionMismatch: ErrorRule(
         PRECONDITION_FAILED,
         "the task has changed since you read it (If-Match does not match its ETag)",
+        headers=_current_etag,
     ),
     ConcurrentUpdate: ErrorRule(CONFLICT, "the task kept changing; read it and retry"),
     StorageUnavailable: ErrorRule(
@@ -386,7 +396,10 @@ def _allowed_methods(request: Request) -> list[str]:
         method
         for method in _METHODS
         if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+            route.matches({**request.scope, "method": route_method})[0] is Match.FULL
+            for route in routes
+            # HeadMiddleware (head.py) answers HEAD wherever a GET route is.
+            for route_method in ({method, "GET"} if method == "HEAD" else {method})
         )
     ]
 

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 
 from application.task_document import task_document
 from domain.task import Task
-from entrypoints.http.preconditions import etag_of
+from entrypoints.http.preconditions import HeldVersions, etag_of
 from entrypoints.presentation import dump_json
 
 JSON = "application/json"
@@ -21,6 +21,15 @@ def task_response(task: Task, status_code: int = 200, **headers: str) -> Respons
         media_type=JSON,
         headers={"ETag": etag_of(task), **headers},
     )
+
+
+def task_response_for(task: Task, held: HeldVersions | None) -> Response:
+    """``task_response``, or 304 Not Modified when ``If-None-Match`` names the task's
+    version: its ``ETag`` and no body (RFC 9110 §15.4.5), so a client revalidating what it
+    holds gets nothing it already has."""
+    if held is not None and held.include(task):
+        return Response(status_code=304, headers={"ETag": etag_of(task)})
+    return task_response(task)
 
 
 def path_for_headers(request: Request) -> str:

@@ -305,6 +305,10 @@ class TaskOut(BaseModel):
     next_task_id: uuid.UUID | None = Field(
         description="The occurrence completing it created (read-only)"
     )
+    version: int = Field(
+        description="Goes up by one with every change (read-only); the ETag is it quoted, "
+        '`"<version>"`: send that as `If-Match` to edit only this version'
+    )
 
 
 class FieldError(BaseModel):

@@ -157,9 +157,7 @@ class TaskSummaryArguments(Arguments):
 
 
 class TaskResult(TaskOut):
-    """A task document, with the version that ``version`` arguments expect."""
-
-    version: int = Field(description="Goes up by one with every change")
+    """A task document; its ``version`` is what ``version`` arguments expect."""
 
 
 class TaskListResult(BaseModel):

@@ -70,17 +70,13 @@ class TaskTool:
         )
 
 
-def _document(task: Task) -> dict[str, Any]:
-    return {**task_document(task), "version": task.version}
-
-
 def _quoted(task: Task) -> str:
     return f'"{task.title}" ({task.id}, version {task.version})'
 
 
 async def _add_task(container: Container, owner: str, args: a.AddTaskArguments) -> Outcome:
     task = await container.create_task().execute(owner, args.new_task())
-    return _document(task), f"Added {_quoted(task)}."
+    return task_document(task), f"Added {_quoted(task)}."
 
 
 async def _list_tasks(container: Container, owner: str, args: a.ListTasksArguments) -> Outcome:
@@ -92,7 +88,7 @@ async def _list_tasks(container: Container, owner: str, args: a.ListTasksArgumen
     cursor = None if next_position is None else await cursors.encode(query, next_position)
     found = f"{len(page.items)} task{'' if len(page.items) == 1 else 's'}"
     more = "; more with next_cursor" if cursor else ""
-    return {"tasks": [_document(task) for task in page.items], "next_cursor": cursor}, (
+    return {"tasks": [task_document(task) for task in page.items], "next_cursor": cursor}, (
         f"{found}{more}."
     )
 
@@ -100,7 +96,7 @@ async def _list_tasks(container: Container, owner: str, args: a.ListTasksArgumen
 async def _get_task(container: Container, owner: str, args: a.GetTaskArguments) -> Outcome:
     task = await container.get_task().execute(owner, args.task_id)
     state = "completed" if task.completed else "pending"
-    return _document(task), f"{_quoted(task)}: {state}."
+    return task_document(task), f"{_quoted(task)}: {state}."
 
 
 def _versions(version: int | None) -> frozenset[int] | None:
@@ -111,7 +107,7 @@ async def _update_task(container: Container, owner: str, args: a.UpdateTaskArgum
     task = await container.update_task().execute(
         owner, args.task_id, args.changes(), accepted_versions=_versions(args.version)
     )
-    return _document(task), f"Updated {_quoted(task)}."
+    return task_document(task), f"Updated {_quoted(task)}."
 
 
 async def _complete_task(
@@ -126,7 +122,7 @@ async def _complete_task(
     line = f"{'Completed' if task.completed else 'Reopened'} {_quoted(task)}"
     if task.completed and task.next_task_id is not None:
         line += f"; its next occurrence is task {task.next_task_id}"
-    return _document(task), f"{line}."
+    return task_document(task), f"{line}."
 
 
 async def _delete_task(container: Container, owner: str, args: a.DeleteTaskArguments) -> Outcome:

@@ -102,7 +102,8 @@ async def test_a_whole_task_document_echoed_back_on_put_is_an_edit(
     assert edited["title"] == "Pay the rent"
     assert edited["recurrence"] == task["recurrence"]  # starts_on is read-only
     assert response.headers["etag"] == '"2"'
-    unchanged = {"title", "updated_at"}
+    assert edited["version"] == 2  # the echoed 7 is ignored, as read-only
+    unchanged = {"title", "updated_at", "version"}
     assert {k: v for k, v in edited.items() if k not in unchanged} == {
         k: v for k, v in task.items() if k not in unchanged
     }

@@ -38,6 +38,7 @@ TASK_FIELDS = {
     "user_id",
     "created_at",
     "updated_at",
+    "version",
 }
 STRONG_ETAG = re.compile(r'"[^"]+"')
 
@@ -232,6 +233,7 @@ async def test_patch_changes_only_the_given_fields(client: httpx.AsyncClient) ->
         "completed": True,
         "updated_at": completed.json()["updated_at"],
         "completed_at": completed.json()["updated_at"],  # completed by this very change
+        "version": 2,
     }
 
     cleared = await client.patch(url, json={"description": None}, headers=auth(user))

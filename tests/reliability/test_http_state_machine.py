@@ -101,11 +101,12 @@ class HttpTaskMachine(RuleBasedStateMachine):
         return next((user for user, tasks in self.model.items() if task_id in tasks), None)
 
     def expect_task(self, response: httpx.Response, user: str, status: int = 200) -> None:
-        """The response shows the model's task, with the model's version as ETag."""
+        """The response shows the model's task, with the model's version in it and as ETag."""
         assert response.status_code == status, response.text
         body = response.json()
         expected = self.model[user][body["id"]]
         assert body == expected
+        assert body["version"] == self.versions[body["id"]]
         assert response.headers["etag"] == f'"{self.versions[body["id"]]}"'
 
     def applied(
@@ -126,6 +127,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
         else:
             assert moment(body["updated_at"]) >= moment(before["updated_at"])
             self.versions[task_id] += 1
+            after["version"] = self.versions[task_id]
             after["updated_at"] = body["updated_at"]
             if after["completed"] != before["completed"]:
                 # Completed by this change, or reopened.
@@ -168,6 +170,7 @@ class HttpTaskMachine(RuleBasedStateMachine):
             "completed": False if completed is UNSET else completed,
             "due_date": None if due_date is UNSET else due_date,
             "user_id": owner,
+            "version": 1,
         }
         assert {name: task[name] for name in expected} == expected
         assert task["created_at"] == task["updated_at"]

@@ -29,10 +29,12 @@ from entrypoints.http.list_query import ListQuery
 from entrypoints.http.preconditions import (
     IdempotencyKeyHeader,
     IfMatch,
+    IfNoneMatch,
     parse_if_match,
+    parse_if_none_match,
 )
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.responses import JSON, path_for_headers, task_response
+from entrypoints.http.responses import JSON, path_for_headers, task_response_for
 from entrypoints.http.routers import compat, writes
 from entrypoints.http.schemas import (
     BatchIn,
@@ -117,11 +119,21 @@ async def create_task(
     "/{task_id:uuid}",
     operation_id="getTask",
     summary="Get one task",
+    description="With `If-None-Match` naming its current ETag: 304 and no body.",
     response_model=TaskOut,
-    responses=documented_errors(404, 422),
+    responses={
+        304: {"description": "Not Modified: `If-None-Match` names the task's current ETag"},
+        **documented_errors(400, 404, 422),
+    },
 )
-async def get_task(task_id: uuid.UUID, identity: CurrentUser, use_case: GetTaskUseCase) -> Response:
-    return task_response(await use_case.execute(identity.user_id, task_id))
+async def get_task(
+    task_id: uuid.UUID,
+    identity: CurrentUser,
+    use_case: GetTaskUseCase,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    held = parse_if_none_match(if_none_match)
+    return task_response_for(await use_case.execute(identity.user_id, task_id), held)
 
 
 @router.put(

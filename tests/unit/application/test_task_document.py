@@ -40,6 +40,17 @@ def test_the_documented_response_model_has_exactly_the_documents_fields() -> Non
     assert list(TaskOut.model_fields) == list(task_document(a_task()))
 
 
+def test_a_document_carries_the_version_and_a_record_is_it_without_the_owner() -> None:
+    """The version is what a conditional write names (ADR 0025): a listed task can be
+    edited with ``If-Match`` without being read first."""
+    task = a_task(version=5)
+    document = task_document(task)
+    assert document["version"] == 5
+    assert task_record(task) == {
+        name: value for name, value in document.items() if name != "user_id"
+    }
+
+
 @given(created=moments, due=st.none() | st.dates())
 def test_a_document_reads_back_through_the_documented_model(
     created: datetime, due: date | None
