@@ -150,19 +150,33 @@ def units_of_work(
     settings: providers.Provider[Settings],
     engine: providers.Provider[Any],
     memory_store: providers.Provider[InMemoryTaskStore],
+    gate: providers.Provider[Any] | None = None,
+    *,
+    staged_writes: bool = False,
 ) -> providers.Selector[Any]:
-    """A fresh unit of work per use, on ``engine``'s pool (behind its own fair gate) or on
-    the in-memory store, as ``DATABASE_URL`` says."""
+    """A fresh unit of work per use, on ``engine``'s pool (behind its fair gate: its own
+    unless one is given) or on the in-memory store, as ``DATABASE_URL`` says."""
     return providers.Selector(
         providers.Callable(storage_kind, settings),
         sql=providers.Factory(
             SqlUnitOfWork,
             engine=engine,
             operation_timeout=settings.provided.db_operation_timeout,
-            gate=providers.Singleton(connection_gate, settings),
+            gate=gate or providers.Singleton(connection_gate, settings),
+            staged_writes=staged_writes,
         ),
         memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
     )
+
+
+def write_path(settings: Settings) -> str:
+    """How the request path writes: staged on PostgreSQL, where a round trip crosses the
+    network (ADR 0028); in one plain transaction on SQLite and in memory."""
+    if storage_kind(settings) == "sql" and database_url(settings).get_backend_name() == (
+        "postgresql"
+    ):
+        return "staged"
+    return "transactional"
 
 
 class Container(containers.DeclarativeContainer):
@@ -191,7 +205,15 @@ class Container(containers.DeclarativeContainer):
     # Anything holding a connection: a fresh one per use. Use cases that only read get the
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
     unit_of_work = units_of_work(settings, engine, memory_store)
-    read_unit_of_work = units_of_work(settings, read_engine, memory_store)
+    read_gate = providers.Singleton(connection_gate, settings)
+    read_unit_of_work = units_of_work(settings, read_engine, memory_store, read_gate)
+    # The request path's writes, on the same autocommit pool: reads at once, writes sent
+    # together at commit, one round trip for all of them (ADR 0028; PostgreSQL only).
+    write_unit_of_work = providers.Selector(
+        providers.Callable(write_path, settings),
+        staged=units_of_work(settings, read_engine, memory_store, read_gate, staged_writes=True),
+        transactional=unit_of_work,
+    )
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(
@@ -213,14 +235,18 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(AlwaysReady),
     )
 
-    create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
+    create_task = providers.Factory(
+        CreateTask, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
+    )
     get_task = providers.Factory(GetTask, uow=read_unit_of_work)
     list_tasks = providers.Factory(ListTasks, uow=read_unit_of_work)
-    update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
-    toggle_task_completion = providers.Factory(
-        ToggleTaskCompletion, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+    update_task = providers.Factory(
+        UpdateTask, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
     )
-    delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
+    toggle_task_completion = providers.Factory(
+        ToggleTaskCompletion, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
+    )
+    delete_task = providers.Factory(DeleteTask, uow=write_unit_of_work)
     batch_edit_tasks = providers.Factory(
         BatchEditTasks, uow=unit_of_work, clock=clock, max_tasks=max_tasks
     )

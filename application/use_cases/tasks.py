@@ -198,6 +198,15 @@ async def store_edit(
     return True
 
 
+async def _committed(uow: UnitOfWork) -> bool:
+    """Commit; ``False`` if a conditional write turned out stale at commit (nothing landed)."""
+    try:
+        await uow.commit()
+    except ConcurrentUpdate:
+        return False
+    return True
+
+
 async def _edit_task(
     uow: UnitOfWork,
     clock: Clock,
@@ -215,6 +224,8 @@ async def _edit_task(
     overwritten. A completion that continues a series adds the next occurrence in the same
     transaction (``store_edit``), within the owner's quota (else nothing is written); the
     completers that lose re-read a completed task and create nothing.
+    A unit of work may send its writes only at commit (ADR 0028): there a lost race shows
+    as ``ConcurrentUpdate`` from ``commit``, and is handled as the write's ``False``.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -226,8 +237,9 @@ async def _edit_task(
             outcome = edit(task, clock.now())
             if not outcome.changed:
                 return task
-            if await store_edit(uow, task, outcome, read_version, max_tasks):
-                await uow.commit()
+            if await store_edit(uow, task, outcome, read_version, max_tasks) and (
+                await _committed(uow)
+            ):
                 return task
         if accepted is not None:
             raise VersionMismatch(task_id)
@@ -287,12 +299,14 @@ class DeleteTask:
         async with self._uow as uow:
             expected = await _expected_version(uow, owner, task_id, accepted_versions)
             removed = await uow.tasks.remove(owner, task_id, expected_version=expected)
-            if not removed:
-                still_there = await uow.tasks.get(owner, task_id) is not None
-                if still_there and expected is not None:
-                    raise VersionMismatch(task_id)
+            if removed and await _committed(uow):
+                return
+            # Only when nothing was deleted: a missing task is 404, a stale one 412.
+            if await uow.tasks.get(owner, task_id) is None:
                 raise TaskNotFound(task_id)
-            await uow.commit()
+            if expected is not None:
+                raise VersionMismatch(task_id)
+            raise ConcurrentUpdate(f"task {task_id} changed while being deleted; try again")
 
 
 async def _expected_version(
