@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -22,6 +24,7 @@ from adapters.sql.engine import (
     PoolSettings,
     create_engine,
     normalize_database_url,
+    open_connections,
 )
 from adapters.sql.health import SqlHealthProbe
 from adapters.sql.secrets import SqlCursorKeys
@@ -169,14 +172,16 @@ def units_of_work(
     )
 
 
+def on_postgresql(settings: Settings) -> bool:
+    return storage_kind(settings) == "sql" and (
+        database_url(settings).get_backend_name() == "postgresql"
+    )
+
+
 def write_path(settings: Settings) -> str:
     """How the request path writes: staged on PostgreSQL, where a round trip crosses the
     network (ADR 0028); in one plain transaction on SQLite and in memory."""
-    if storage_kind(settings) == "sql" and database_url(settings).get_backend_name() == (
-        "postgresql"
-    ):
-        return "staged"
-    return "transactional"
+    return "staged" if on_postgresql(settings) else "transactional"
 
 
 class Container(containers.DeclarativeContainer):
@@ -272,8 +277,26 @@ def build_container(settings: Settings | None = None) -> Container:
     return container
 
 
+logger = logging.getLogger(__name__)
+
 # How long shutdown waits for database operations that overran and are winding down.
 SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+async def warm_pools(container: Container) -> None:
+    """Open the request pool's connections (its reads and writes) and one of the
+    transaction pool's before the first request, all at once (ADR 0028)."""
+    settings = container.settings()
+    if not on_postgresql(settings):
+        return  # SQLite is a local file: nothing to wait for
+    timeout = float(settings.db_connect_timeout) + 1
+    counts = await asyncio.gather(
+        open_connections(container.read_engine(), settings.db_pool_size, timeout),
+        open_connections(container.engine(), 1, timeout),
+    )
+    wanted = settings.db_pool_size + 1
+    if sum(counts) < wanted:
+        logger.warning("warming the pools: %d of %d connections opened", sum(counts), wanted)
 
 
 async def close_container(container: Container) -> None:

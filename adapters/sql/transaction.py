@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,7 @@ class Transaction:
         self._engine = engine
         self._gate = gate
         self._connection: AsyncConnection | None = None
+        self._in_gate = False
         self.staged = staged
         self._writes: list[StagedWrite] = []
 
@@ -77,6 +79,7 @@ class Transaction:
         if self._connection is None:
             if self._gate is not None:
                 await self._gate.enter()
+                self._in_gate = True
             try:
                 connection = await self._engine.connect()
                 # Begun explicitly, so that work done on the driver connection directly
@@ -108,7 +111,9 @@ class Transaction:
         self._writes.append(write)
 
     def _leave_gate(self) -> None:
-        if self._gate is not None:
+        if self._in_gate:
+            self._in_gate = False
+            assert self._gate is not None
             self._gate.leave()
 
     async def commit(self) -> None:
@@ -167,6 +172,17 @@ class Transaction:
                 await connection.close()
             finally:
                 self._leave_gate()
+
+    def let_go(self) -> None:
+        """An operation overran on this connection and winds down in the background (a
+        hung server's cancellation can take seconds): take it out of the pool's count and
+        give up its place at the gate now, so that the pool serves others meanwhile with
+        fresh connections. It is closed once the operation has stopped (``invalidate``)."""
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            with contextlib.suppress(Exception):
+                connection.sync_connection.connection.detach()  # type: ignore[union-attr]
+        self._leave_gate()
 
     async def invalidate(self) -> None:
         """Discard the connection instead of returning it (its state is unknown)."""

@@ -92,6 +92,7 @@ class SqlUnitOfWork:
         """An operation overran and is still winding down on this transaction: never use it
         again here; drop its connection in the background once the operation has stopped."""
         assert self._timer.unfinished is not None
+        transaction.let_go()
         in_background(_discard(transaction, self._timer.unfinished))
 
     async def commit(self) -> None:

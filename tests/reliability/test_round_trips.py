@@ -176,3 +176,21 @@ async def test_failed_preconditions_still_answer_right(
     missing = f"/api/tasks/{uuid.uuid4()}"
     assert await round_trips(proxy, lambda: client.delete(missing), 404) == 2
     assert (await client.get(url)).json()["title"] == "newer"
+
+
+async def test_the_pools_are_open_before_the_first_request(postgres_url: str) -> None:
+    """The warm pool: the handshakes are paid at start-up, all at once, not by requests."""
+    url = make_url(postgres_url)
+    proxy = DelayingProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    try:
+        settings = make_settings(through(postgres_url, "127.0.0.1", proxy.port), db_pool_size=4)
+        async with app_client(settings) as client:
+            # The request pool's four and one of the transaction pool's.
+            assert proxy.connections == 5
+            client.headers.update(auth(f"fresh-{uuid.uuid4().hex}"))
+            first = await round_trips(proxy, lambda: client.get("/api/tasks"), 200)
+            assert (first, proxy.connections) == (1, 5)
+            assert (await client.get("/readyz")).status_code == 200
+    finally:
+        await proxy.stop()
