@@ -212,8 +212,8 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = units_of_work(settings, engine, memory_store)
     read_gate = providers.Singleton(connection_gate, settings)
     read_unit_of_work = units_of_work(settings, read_engine, memory_store, read_gate)
-    # The request path's writes, on the same autocommit pool: reads at once, writes sent
-    # together at commit, one round trip for all of them (ADR 0028; PostgreSQL only).
+    # The request path's writes (batches included), on the same autocommit pool: reads at
+    # once, writes sent together at commit, one round trip for all (ADR 0028; PostgreSQL).
     write_unit_of_work = providers.Selector(
         providers.Callable(write_path, settings),
         staged=units_of_work(settings, read_engine, memory_store, read_gate, staged_writes=True),
@@ -253,7 +253,7 @@ class Container(containers.DeclarativeContainer):
     )
     delete_task = providers.Factory(DeleteTask, uow=write_unit_of_work)
     batch_edit_tasks = providers.Factory(
-        BatchEditTasks, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+        BatchEditTasks, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
     )
     clear_completed_tasks = providers.Factory(ClearCompletedTasks, uow=unit_of_work)
     get_task_summary = providers.Factory(GetTaskSummary, uow=read_unit_of_work, clock=clock)

@@ -11,6 +11,7 @@ import psycopg
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from psycopg import sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.deadline import OperationTimer
@@ -74,6 +75,12 @@ _DELETE_ALL = sa.delete(TASKS).where(_OWNED)
 _UPDATE_FOUND = _UPDATE.returning(TASKS.c.id)
 _DELETE_FOUND = _DELETE.returning(TASKS.c.id)
 _DELETE_AT_VERSION_FOUND = _DELETE_AT_VERSION.returning(TASKS.c.id)
+# A list of ids as one array parameter: a staged statement is compiled once, for any number.
+_DELETE_MANY_FOUND = (
+    sa.delete(TASKS)
+    .where(_OWNED, TASKS.c.id == sa.any_(sa.bindparam("task_ids", type_=ARRAY(sa.Uuid()))))
+    .returning(TASKS.c.id)
+)
 _OWNERS_OF = sa.select(TASKS.c.id, TASKS.c.user_id).where(_AMONG)
 
 
@@ -210,6 +217,15 @@ class SqlTaskRepository:
     @storage_errors
     async def remove_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> int:
         parameters = {"owner": owner, "task_ids": list(task_ids)}
+        if self._transaction.staged:
+            # All of them for now; the commit raises ``ConcurrentUpdate`` if any was gone.
+            def gone() -> Exception:
+                return ConcurrentUpdate("a task of the batch is gone")
+
+            expected = len(set(task_ids))
+            write = StagedWrite(_DELETE_MANY_FOUND, parameters, gone, rows=expected)
+            self._transaction.stage(write)
+            return expected
         return (await self._transaction.execute(_DELETE_MANY, parameters)).rowcount
 
     @storage_errors

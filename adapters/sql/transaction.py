@@ -48,11 +48,12 @@ _UNMET = "unmet expectation "
 class StagedWrite:
     statement: sa.Executable
     parameters: dict[str, Any]
-    # Without rows back (the statement must end in RETURNING), the batch stops and this
-    # error is raised; ``None``: no rows is fine.
+    # Without ``rows`` rows back (the statement must end in RETURNING), the batch stops and
+    # this error is raised; ``None``: any number of rows is fine.
     if_no_rows: Failure | None = None
     # A unique violation raised by this statement becomes this error.
     if_duplicate: Failure | None = None
+    rows: int = 1
 
 
 class Transaction:
@@ -137,7 +138,7 @@ class Transaction:
         for index, write in enumerate(writes):
             text, parameters = _compiled(write.statement, write.parameters, connection.dialect)
             sql = cursor.mogrify(text, parameters)
-            parts.append(_expecting_rows(sql, index) if write.if_no_rows else sql)
+            parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
         try:
             await cursor.execute(";\n".join(parts))
         except psycopg.errors.InvalidTextRepresentation as error:
@@ -217,11 +218,11 @@ def _compiled(
 _COMPILED: dict[int, tuple[sa.Executable, Any]] = {}
 
 
-def _expecting_rows(sql: str, index: int) -> str:
+def _expecting_rows(sql: str, index: int, rows: int) -> str:
     # Casting a non-numeric text to an integer is the way a plain SQL statement can stop
     # the query it is part of; the text says which statement found no rows. (``sql`` is
     # one of our statements, its values bound by psycopg.)
-    check = f"CASE WHEN count(*) > 0 THEN '1' ELSE '{_UNMET}{index}' END"
+    check = f"CASE WHEN count(*) = {int(rows)} THEN '1' ELSE '{_UNMET}{index}' END"
     return f"WITH written AS ({sql}) SELECT CAST({check} AS integer) FROM written"  # noqa: S608
 
 

@@ -198,7 +198,7 @@ async def store_edit(
     return True
 
 
-async def _committed(uow: UnitOfWork) -> bool:
+async def committed(uow: UnitOfWork) -> bool:
     """Commit; ``False`` if a conditional write turned out stale at commit (nothing landed)."""
     try:
         await uow.commit()
@@ -238,7 +238,7 @@ async def _edit_task(
             if not outcome.changed:
                 return task
             if await store_edit(uow, task, outcome, read_version, max_tasks) and (
-                await _committed(uow)
+                await committed(uow)
             ):
                 return task
         if accepted is not None:
@@ -299,7 +299,7 @@ class DeleteTask:
         async with self._uow as uow:
             expected = await _expected_version(uow, owner, task_id, accepted_versions)
             removed = await uow.tasks.remove(owner, task_id, expected_version=expected)
-            if removed and await _committed(uow):
+            if removed and await committed(uow):
                 return
             # Only when nothing was deleted: a missing task is 404, a stale one 412.
             if await uow.tasks.get(owner, task_id) is None:

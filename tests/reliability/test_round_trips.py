@@ -194,3 +194,24 @@ async def test_the_pools_are_open_before_the_first_request(postgres_url: str) ->
             assert (await client.get("/readyz")).status_code == 200
     finally:
         await proxy.stop()
+
+
+@pytest.mark.parametrize("action", ["complete", "delete"])
+async def test_a_batch_takes_a_read_and_a_write(
+    counting: tuple[DelayingProxy, httpx.AsyncClient], action: str
+) -> None:
+    proxy, client = counting
+    recurrence = {"frequency": "daily", "interval": 1}
+    ids = [(await create(client, tags=["t"]))["id"] for _ in range(4)]
+    ids.append((await create(client, due_date="2026-12-24", recurrence=recurrence))["id"])
+    body = {"action": action, "ids": ids}
+    send = lambda: client.post("/api/tasks/batch", json=body)  # noqa: E731
+    assert await round_trips(proxy, send, 200) == 2
+    statuses = [(await client.get(f"/api/tasks/{task_id}")).status_code for task_id in ids]
+    if action == "delete":
+        assert statuses == [404] * 5
+    else:
+        assert statuses == [200] * 5
+        last = (await client.get(f"/api/tasks/{ids[-1]}")).json()
+        assert last["completed"]
+        assert last["next_task_id"] is not None
