@@ -83,9 +83,11 @@ lint: install
 	$(UV) run --no-sync mypy
 	$(UV) run --no-sync lint-imports
 
-# A/B benchmark against the raw baseline on the local PostgreSQL (see docs/performance.md).
+# Round trips and latency with PostgreSQL 15 ms away (each way), then the A/B benchmark
+# against the raw baseline on the local PostgreSQL (see docs/performance.md).
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(UV) run --no-sync python -m bench.latency $(LATENCY_ARGS)
 	$(UV) run --no-sync python -m bench.run $(BENCH_ARGS)
 
 format: install

@@ -28,7 +28,9 @@ POOL = AsyncConnectionPool(
     min_size=int(os.environ.get("DB_POOL_SIZE", "5")),
     max_size=int(os.environ.get("DB_POOL_SIZE", "5")) + int(os.environ.get("DB_MAX_OVERFLOW", "5")),
     open=False,
-    kwargs={"row_factory": tuple_row},
+    # Autocommit: one statement a request is one round trip, the real floor (in a
+    # transaction psycopg would add a BEGIN and the pool a COMMIT).
+    kwargs={"row_factory": tuple_row, "autocommit": True},
 )
 COLUMNS = "id, title, description, completed, due_date, user_id, created_at, updated_at, version"
 Scope = dict[str, Any]
@@ -140,11 +142,15 @@ async def create_task(send: Any, user: str, body: dict[str, Any]) -> None:
     now = datetime.now(UTC)
     task_id = uuid.uuid4()
     async with POOL.connection() as conn:
+        # Every NOT NULL column: priority none (rank 0), no tags, and the priority sort key
+        # (rank, then the creation time as digits).
+        priority_key = "0" + now.strftime("%Y%m%d%H%M%S%f")
         await conn.execute(
             "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
-            "created_at, updated_at, version, title_key, description_key) "
-            "VALUES (%s, %s, %s, NULL, false, NULL, %s, %s, 1, %s, NULL)",
-            (task_id, user, title, now, now, title.casefold()),
+            "created_at, updated_at, version, priority, tags, title_key, description_key, "
+            "priority_key) "
+            "VALUES (%s, %s, %s, NULL, false, NULL, %s, %s, 1, 0, '[]', %s, NULL, %s)",
+            (task_id, user, title, now, now, title.casefold(), priority_key),
         )
     row = (task_id, title, None, False, None, user, now, now, 1)
     await respond(send, 201, orjson.dumps(task_json(row)), etag=1)

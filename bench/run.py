@@ -53,7 +53,12 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    name: str, app: str, database_url: str, workers: int, root: Path = ROOT
+    name: str,
+    app: str,
+    database_url: str,
+    workers: int,
+    root: Path = ROOT,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     port = free_port()
     env = {
@@ -66,6 +71,7 @@ def server(
         # measures the rest (a create scenario adds far more than 10,000 tasks a user).
         "RATE_LIMIT_PER_USER": "0",
         "MAX_TASKS_PER_USER": "0",
+        **(extra_env or {}),
     }
     env.pop("BETTER_AUTH_URL", None)
     command = [

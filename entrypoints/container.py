@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
@@ -22,6 +24,7 @@ from adapters.sql.engine import (
     PoolSettings,
     create_engine,
     normalize_database_url,
+    open_connections,
 )
 from adapters.sql.health import SqlHealthProbe
 from adapters.sql.secrets import SqlCursorKeys
@@ -201,19 +204,36 @@ def units_of_work(
     memory_store: providers.Provider[InMemoryTaskStore],
     metrics: providers.Provider[Any],
     pool: str,
+    gate: providers.Provider[Any] | None = None,
+    *,
+    staged_writes: bool = False,
 ) -> providers.Selector[Any]:
-    """A fresh unit of work per use, on ``engine``'s pool (behind its own fair gate, named
-    ``pool`` in the metrics) or on the in-memory store, as ``DATABASE_URL`` says."""
+    """A fresh unit of work per use, on ``engine``'s pool (behind its fair gate: its own
+    unless one is given; ``pool`` names it in the metrics) or on the in-memory store, as
+    ``DATABASE_URL`` says."""
     return providers.Selector(
         providers.Callable(storage_kind, settings),
         sql=providers.Factory(
             SqlUnitOfWork,
             engine=engine,
             operation_timeout=settings.provided.db_operation_timeout,
-            gate=providers.Singleton(connection_gate, settings, metrics, pool),
+            gate=gate or providers.Singleton(connection_gate, settings, metrics, pool),
+            staged_writes=staged_writes,
         ),
         memory=providers.Factory(InMemoryUnitOfWork, store=memory_store),
     )
+
+
+def on_postgresql(settings: Settings) -> bool:
+    return storage_kind(settings) == "sql" and (
+        database_url(settings).get_backend_name() == "postgresql"
+    )
+
+
+def write_path(settings: Settings) -> str:
+    """How the request path writes: staged on PostgreSQL, where a round trip crosses the
+    network (ADR 0028); in one plain transaction on SQLite and in memory."""
+    return "staged" if on_postgresql(settings) else "transactional"
 
 
 class Container(containers.DeclarativeContainer):
@@ -246,7 +266,19 @@ class Container(containers.DeclarativeContainer):
     # Anything holding a connection: a fresh one per use. Use cases that only read get the
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
     unit_of_work = units_of_work(settings, engine, memory_store, metrics, "write")
-    read_unit_of_work = units_of_work(settings, read_engine, memory_store, metrics, "read")
+    read_gate = providers.Singleton(connection_gate, settings, metrics, "read")
+    read_unit_of_work = units_of_work(
+        settings, read_engine, memory_store, metrics, "read", read_gate
+    )
+    # The request path's writes (batches included), on the same autocommit pool: reads at
+    # once, writes sent together at commit, one round trip for all (ADR 0028; PostgreSQL).
+    write_unit_of_work = providers.Selector(
+        providers.Callable(write_path, settings),
+        staged=units_of_work(
+            settings, read_engine, memory_store, metrics, "read", read_gate, staged_writes=True
+        ),
+        transactional=unit_of_work,
+    )
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(
@@ -268,16 +300,20 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(AlwaysReady),
     )
 
-    create_task = providers.Factory(CreateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
+    create_task = providers.Factory(
+        CreateTask, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
+    )
     get_task = providers.Factory(GetTask, uow=read_unit_of_work)
     list_tasks = providers.Factory(ListTasks, uow=read_unit_of_work)
-    update_task = providers.Factory(UpdateTask, uow=unit_of_work, clock=clock, max_tasks=max_tasks)
-    toggle_task_completion = providers.Factory(
-        ToggleTaskCompletion, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+    update_task = providers.Factory(
+        UpdateTask, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
     )
-    delete_task = providers.Factory(DeleteTask, uow=unit_of_work)
+    toggle_task_completion = providers.Factory(
+        ToggleTaskCompletion, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
+    )
+    delete_task = providers.Factory(DeleteTask, uow=write_unit_of_work)
     batch_edit_tasks = providers.Factory(
-        BatchEditTasks, uow=unit_of_work, clock=clock, max_tasks=max_tasks
+        BatchEditTasks, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
     )
     clear_completed_tasks = providers.Factory(ClearCompletedTasks, uow=unit_of_work)
     get_task_summary = providers.Factory(GetTaskSummary, uow=read_unit_of_work, clock=clock)
@@ -301,8 +337,26 @@ def build_container(settings: Settings | None = None) -> Container:
     return container
 
 
+logger = logging.getLogger(__name__)
+
 # How long shutdown waits for database operations that overran and are winding down.
 SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+async def warm_pools(container: Container) -> None:
+    """Open the request pool's connections (its reads and writes) and one of the
+    transaction pool's before the first request, all at once (ADR 0028)."""
+    settings = container.settings()
+    if not on_postgresql(settings):
+        return  # SQLite is a local file: nothing to wait for
+    timeout = float(settings.db_connect_timeout) + 1
+    counts = await asyncio.gather(
+        open_connections(container.read_engine(), settings.db_pool_size, timeout),
+        open_connections(container.engine(), 1, timeout),
+    )
+    wanted = settings.db_pool_size + 1
+    if sum(counts) < wanted:
+        logger.warning("warming the pools: %d of %d connections opened", sum(counts), wanted)
 
 
 async def close_container(container: Container) -> None:

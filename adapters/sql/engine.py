@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from application.task_document import json_value
 
@@ -172,6 +172,24 @@ def ping_idle_connections(
         finally:
             if deadline is not None:
                 deadline.cancel()
+
+
+async def open_connections(engine: AsyncEngine, count: int, timeout_seconds: float) -> int:
+    """Fill the pool with up to ``count`` connections, opened concurrently, and return how
+    many opened: on Neon each costs a TLS and authentication handshake, which the first
+    requests after a deploy would otherwise pay one by one. A failure is not an error here
+    (the database may be down at start-up: readiness says so)."""
+
+    async def one() -> AsyncConnection:
+        async with asyncio.timeout(timeout_seconds):
+            return await engine.connect()
+
+    results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    opened = [result for result in results if isinstance(result, AsyncConnection)]
+    for connection in opened:
+        with contextlib.suppress(Exception):
+            await connection.close()
+    return len(opened)
 
 
 def _shut_down(fd: int) -> None:

@@ -13,7 +13,7 @@ from adapters.sql.deadline import OperationTimer
 from adapters.sql.errors import storage_errors
 from adapters.sql.mapping import as_utc
 from adapters.sql.tables import IDEMPOTENCY_KEYS
-from adapters.sql.transaction import Transaction
+from adapters.sql.transaction import StagedWrite, Transaction
 from application.errors import IdempotencyKeyTaken
 from application.ports import IdempotencyRecord
 from application.task_document import json_value, read_task, task_record
@@ -78,6 +78,14 @@ class SqlIdempotencyRepository:
             "response": json.dumps(task_record(record.task), default=json_value),
             "created_at": as_utc(record.created_at),
         }
+        if self._transaction.staged:
+            key = record.key
+
+            def taken() -> Exception:
+                return IdempotencyKeyTaken(key)
+
+            self._transaction.stage(StagedWrite(_INSERT, values, if_duplicate=taken))
+            return
         try:
             # A savepoint would hide nothing here: on PostgreSQL a concurrent insert of the
             # same key waits for the other transaction and then fails on the primary key.
@@ -88,6 +96,10 @@ class SqlIdempotencyRepository:
     @storage_errors
     async def release_expired(self, owner: str, key: str, *, created_before: datetime) -> bool:
         parameters = {"owner": owner, "key": key, "created_before": as_utc(created_before)}
+        if self._transaction.staged:
+            # Sent with the writes that follow it; whether a record was there is not needed.
+            self._transaction.stage(StagedWrite(_RELEASE_EXPIRED, parameters))
+            return True
         return (await self._transaction.execute(_RELEASE_EXPIRED, parameters)).rowcount == 1
 
     @storage_errors

@@ -11,6 +11,7 @@ import psycopg
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from psycopg import sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.deadline import OperationTimer
@@ -25,8 +26,13 @@ from adapters.sql.mapping import (
     to_task,
 )
 from adapters.sql.tables import TASK_TAGS, TASKS
-from adapters.sql.transaction import Transaction
-from application.errors import DuplicateTaskId, StorageUnavailable
+from adapters.sql.transaction import StagedWrite, Transaction
+from application.errors import (
+    ConcurrentUpdate,
+    DuplicateTaskId,
+    StorageUnavailable,
+    TaskQuotaExceeded,
+)
 from application.ports import OwnerTaskCount, TagCount, TaskStats, TaskSummary
 from application.queries import TaskQuery
 from domain.fields import Priority
@@ -65,6 +71,16 @@ _UPDATE = (
 _DELETE = sa.delete(TASKS).where(_THIS_TASK)
 _DELETE_AT_VERSION = sa.delete(TASKS).where(_THIS_TASK, _AT_VERSION)
 _DELETE_ALL = sa.delete(TASKS).where(_OWNED)
+# Staged writes that must find their row say so by returning it (transaction.py).
+_UPDATE_FOUND = _UPDATE.returning(TASKS.c.id)
+_DELETE_FOUND = _DELETE.returning(TASKS.c.id)
+_DELETE_AT_VERSION_FOUND = _DELETE_AT_VERSION.returning(TASKS.c.id)
+# A list of ids as one array parameter: a staged statement is compiled once, for any number.
+_DELETE_MANY_FOUND = (
+    sa.delete(TASKS)
+    .where(_OWNED, TASKS.c.id == sa.any_(sa.bindparam("task_ids", type_=ARRAY(sa.Uuid()))))
+    .returning(TASKS.c.id)
+)
 _OWNERS_OF = sa.select(TASKS.c.id, TASKS.c.user_id).where(_AMONG)
 
 
@@ -147,16 +163,36 @@ class SqlTaskRepository:
 
     @storage_errors
     async def add(self, task: Task) -> None:
+        if self._transaction.staged:
+            self._transaction.stage(StagedWrite(_INSERT, row_values(task)))
+            self._stage_tags(task)
+            return
         await self._transaction.execute(_INSERT, row_values(task))
         await self._insert_tags([task])
 
     @storage_errors
     async def add_within(self, task: Task, *, max_tasks: int) -> bool:
+        """Staged: ``True`` for now; the commit raises ``TaskQuotaExceeded`` instead."""
         parameters = {**row_values(task), "owner": task.user_id, "max_tasks": max_tasks}
+        if self._transaction.staged:
+            owner = task.user_id
+
+            def over_quota() -> Exception:
+                return TaskQuotaExceeded(owner, max_tasks)
+
+            self._transaction.stage(StagedWrite(_INSERT_WITHIN_QUOTA, parameters, over_quota))
+            self._stage_tags(task)
+            return True
         if (await self._transaction.execute(_INSERT_WITHIN_QUOTA, parameters)).first() is None:
             return False
         await self._insert_tags([task])
         return True
+
+    def _stage_tags(self, task: Task, *, replacing: bool = False) -> None:
+        if replacing:
+            self._transaction.stage(StagedWrite(_DELETE_TAGS, {"task_id": task.id}))
+        for row in tag_rows(task):
+            self._transaction.stage(StagedWrite(_INSERT_TAGS, row))
 
     @storage_errors
     async def count(self, owner: str) -> int:
@@ -181,6 +217,15 @@ class SqlTaskRepository:
     @storage_errors
     async def remove_many(self, owner: str, task_ids: Collection[uuid.UUID]) -> int:
         parameters = {"owner": owner, "task_ids": list(task_ids)}
+        if self._transaction.staged:
+            # All of them for now; the commit raises ``ConcurrentUpdate`` if any was gone.
+            def gone() -> Exception:
+                return ConcurrentUpdate("a task of the batch is gone")
+
+            expected = len(set(task_ids))
+            write = StagedWrite(_DELETE_MANY_FOUND, parameters, gone, rows=expected)
+            self._transaction.stage(write)
+            return expected
         return (await self._transaction.execute(_DELETE_MANY, parameters)).rowcount
 
     @storage_errors
@@ -231,6 +276,19 @@ class SqlTaskRepository:
             "owner": task.user_id,
             "expected_version": expected_version,
         }
+        if self._transaction.staged:
+            # ``True`` for now; the commit raises ``ConcurrentUpdate`` if the task is gone
+            # or at another version.
+            task_id = task.id
+
+            def stale() -> Exception:
+                return ConcurrentUpdate(f"task {task_id} changed or is gone")
+
+            self._transaction.stage(StagedWrite(_UPDATE_FOUND, parameters, stale))
+            if self._tags_read.get(task.id) != task.tags:
+                self._stage_tags(task, replacing=True)
+                self._tags_read[task.id] = task.tags
+            return True
         result = await self._transaction.execute(_UPDATE, parameters)
         if result.rowcount != 1:
             return False
@@ -249,6 +307,15 @@ class SqlTaskRepository:
         if expected_version is not None:
             parameters["expected_version"] = expected_version
             statement = _DELETE_AT_VERSION
+        if self._transaction.staged:
+            # ``True`` for now; the commit raises ``ConcurrentUpdate`` if there was no such
+            # task at that version.
+            def missing() -> Exception:
+                return ConcurrentUpdate(f"task {task_id} is gone or at another version")
+
+            found = _DELETE_AT_VERSION_FOUND if expected_version is not None else _DELETE_FOUND
+            self._transaction.stage(StagedWrite(found, parameters, missing))
+            return True
         result = await self._transaction.execute(statement, parameters)
         return result.rowcount == 1
 

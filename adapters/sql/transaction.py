@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+import psycopg
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 # A statement's result, rows of any columns.
@@ -62,6 +67,25 @@ class ConnectionGate:
             self._observer.holding(-1)
 
 
+# An application error to raise when a staged write finds nothing to write.
+Failure = Callable[[], Exception]
+# The message of the error that stops a staged batch at its N-th statement (see
+# ``_expecting_rows``): PostgreSQL quotes the text it could not read as an integer.
+_UNMET = "unmet expectation "
+
+
+@dataclass(frozen=True)
+class StagedWrite:
+    statement: sa.Executable
+    parameters: dict[str, Any]
+    # Without ``rows`` rows back (the statement must end in RETURNING), the batch stops and
+    # this error is raised; ``None``: any number of rows is fine.
+    if_no_rows: Failure | None = None
+    # A unique violation raised by this statement becomes this error.
+    if_duplicate: Failure | None = None
+    rows: int = 1
+
+
 class Transaction:
     """A pooled connection held for one unit of work.
 
@@ -72,15 +96,21 @@ class Transaction:
     back whatever was not committed.
     """
 
-    def __init__(self, engine: AsyncEngine, gate: ConnectionGate | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, gate: ConnectionGate | None = None, *, staged: bool = False
+    ) -> None:
         self._engine = engine
         self._gate = gate
         self._connection: AsyncConnection | None = None
+        self._in_gate = False
+        self.staged = staged
+        self._writes: list[StagedWrite] = []
 
     async def connection(self) -> AsyncConnection:
         if self._connection is None:
             if self._gate is not None:
                 await self._gate.enter()
+                self._in_gate = True
             try:
                 connection = await self._engine.connect()
                 # Begun explicitly, so that work done on the driver connection directly
@@ -99,16 +129,72 @@ class Transaction:
     ) -> Result:
         """Run a Core statement in this transaction (a list of parameter sets runs it once
         per set). Rows come back as plain tuples: no ORM identity map or instance state."""
+        if self.staged and not isinstance(statement, sa.Select):
+            raise RuntimeError("a staged unit of work writes with stage(), at commit")
+        if self._writes:
+            raise RuntimeError("a staged unit of work reads before it writes")
         connection = await self.connection()
         return await connection.execute(statement, parameters)
 
+    def stage(self, write: StagedWrite) -> None:
+        """Hold a write until ``commit``, which sends every staged write at once."""
+        assert self.staged, "stage() on a unit of work that writes as it goes"
+        self._writes.append(write)
+
     def _leave_gate(self) -> None:
-        if self._gate is not None:
+        if self._in_gate:
+            self._in_gate = False
+            assert self._gate is not None
             self._gate.leave()
 
     async def commit(self) -> None:
-        if self._connection is not None:
+        if self._writes:
+            writes, self._writes = self._writes, []
+            await self._send(writes)
+        elif self._connection is not None and not self.staged:
             await self._connection.commit()
+
+    async def _send(self, writes: list[StagedWrite]) -> None:
+        """The staged writes as one simple query: PostgreSQL runs the statements of one
+        query message as one implicit transaction (all land or none), in one round trip,
+        and a transaction pooler keeps them on one server connection. Parameters are
+        bound client-side (psycopg's literal quoting). A write that expects rows and gets
+        none stops the batch with an error, so nothing after or before it lands."""
+        connection = await self.connection()
+        raw = await connection.get_raw_connection()
+        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        cursor = psycopg.AsyncClientCursor(driver)
+        parts = []
+        for index, write in enumerate(writes):
+            text, parameters = _compiled(write.statement, write.parameters, connection.dialect)
+            sql = cursor.mogrify(text, parameters)
+            parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
+        try:
+            await cursor.execute(";\n".join(parts))
+        except psycopg.errors.InvalidTextRepresentation as error:
+            message = error.diag.message_primary or ""
+            failed = _failed_index(message)
+            failure = writes[failed].if_no_rows if failed is not None else None
+            if failure is None:
+                raise _wrapped(error) from error
+            raise failure() from error
+        except psycopg.errors.UniqueViolation as error:
+            on_duplicate = next(
+                (
+                    w.if_duplicate
+                    for w in writes
+                    if w.if_duplicate is not None
+                    and _table_of(w.statement) == error.diag.table_name
+                ),
+                None,
+            )
+            if on_duplicate is None:
+                raise _wrapped(error) from error
+            raise on_duplicate() from error
+        except psycopg.Error as error:
+            raise _wrapped(error) from error
+        finally:
+            await cursor.close()
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -117,6 +203,17 @@ class Transaction:
                 await connection.close()
             finally:
                 self._leave_gate()
+
+    def let_go(self) -> None:
+        """An operation overran on this connection and winds down in the background (a
+        hung server's cancellation can take seconds): take it out of the pool's count and
+        give up its place at the gate now, so that the pool serves others meanwhile with
+        fresh connections. It is closed once the operation has stopped (``invalidate``)."""
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            with contextlib.suppress(Exception):
+                connection.sync_connection.connection.detach()  # type: ignore[union-attr]
+        self._leave_gate()
 
     async def invalidate(self) -> None:
         """Discard the connection instead of returning it (its state is unknown)."""
@@ -127,3 +224,54 @@ class Transaction:
                 await connection.close()
             finally:
                 self._leave_gate()
+
+
+def _compiled(
+    statement: sa.Executable, parameters: dict[str, Any], dialect: sa.Dialect
+) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL for the driver (cached per statement object) and its parameters
+    after SQLAlchemy's bind processing (JSON columns serialized, as ``execute`` does)."""
+    compiled = _COMPILED.get(id(statement))
+    if compiled is None or compiled[0] is not statement:
+        compiled = (statement, statement.compile(dialect=dialect))  # type: ignore[attr-defined]
+        _COMPILED[id(statement)] = compiled
+    form = compiled[1]
+    values = form.construct_params(parameters, _check=False)
+    processors = form._bind_processors
+    return form.string, {
+        name: processors[name](value) if name in processors else value
+        for name, value in values.items()
+    }
+
+
+# Statements are module-level constants of the repositories: a handful, compiled once.
+_COMPILED: dict[int, tuple[sa.Executable, Any]] = {}
+
+
+def _expecting_rows(sql: str, index: int, rows: int) -> str:
+    # Casting a non-numeric text to an integer is the way a plain SQL statement can stop
+    # the query it is part of; the text says which statement found no rows. (``sql`` is
+    # one of our statements, its values bound by psycopg.)
+    check = f"CASE WHEN count(*) = {int(rows)} THEN '1' ELSE '{_UNMET}{index}' END"
+    return f"WITH written AS ({sql}) SELECT CAST({check} AS integer) FROM written"  # noqa: S608
+
+
+def _failed_index(message: str) -> int | None:
+    marker = message.find(_UNMET)
+    if marker < 0:
+        return None
+    digits = message[marker + len(_UNMET) :].rstrip('"')
+    return int(digits) if digits.isdigit() else None
+
+
+def _table_of(statement: sa.Executable) -> str | None:
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None)
+
+
+def _wrapped(error: psycopg.Error) -> sa_exc.StatementError:
+    """The driver's own error, as SQLAlchemy would have raised it from ``execute``: callers
+    tell outages and schema problems apart the same way for every statement."""
+    return sa_exc.DBAPIError.instance(
+        "staged writes", None, error, psycopg.Error, hide_parameters=True
+    )

@@ -31,15 +31,23 @@ class SqlUnitOfWork:
         engine: AsyncEngine,
         operation_timeout: float | None = DEFAULT_OPERATION_TIMEOUT,
         gate: ConnectionGate | None = None,
+        *,
+        staged_writes: bool = False,
     ) -> None:
+        """``staged_writes`` (on an autocommit engine): reads run at once, each on its own;
+        writes are held until ``commit`` and sent together as one implicit transaction in
+        one round trip (ADR 0028). A write's result is then provisional: ``commit`` raises
+        the error of a write that found nothing to write. PostgreSQL only; elsewhere the
+        unit of work is one transaction, begun on first use."""
         self._engine = engine
         self._gate = gate
+        self._staged = staged_writes and engine.dialect.name == "postgresql"
         self._operation_timeout = operation_timeout
         self._transaction: Transaction | None = None
         self._timer = OperationTimer(None)
 
     async def __aenter__(self) -> Self:
-        self._transaction = Transaction(self._engine, self._gate)
+        self._transaction = Transaction(self._engine, self._gate, staged=self._staged)
         self._timer = OperationTimer(
             self._operation_timeout, on_timeout=lambda: report_timeout(self._engine)
         )
@@ -84,6 +92,7 @@ class SqlUnitOfWork:
         """An operation overran and is still winding down on this transaction: never use it
         again here; drop its connection in the background once the operation has stopped."""
         assert self._timer.unfinished is not None
+        transaction.let_go()
         in_background(_discard(transaction, self._timer.unfinished))
 
     async def commit(self) -> None:

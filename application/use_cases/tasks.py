@@ -198,6 +198,15 @@ async def store_edit(
     return True
 
 
+async def committed(uow: UnitOfWork) -> bool:
+    """Commit; ``False`` if a conditional write turned out stale at commit (nothing landed)."""
+    try:
+        await uow.commit()
+    except ConcurrentUpdate:
+        return False
+    return True
+
+
 async def _edit_task(
     uow: UnitOfWork,
     clock: Clock,
@@ -217,6 +226,8 @@ async def _edit_task(
     next occurrence in the same transaction (``store_edit``), within the owner's quota (else
     nothing is written); the completers that lose re-read a completed task and create
     nothing.
+    A unit of work may send its writes only at commit (ADR 0028): there a lost race shows
+    as ``ConcurrentUpdate`` from ``commit``, and is handled as the write's ``False``.
     """
     for _ in range(_WRITE_ATTEMPTS):
         async with uow:
@@ -228,8 +239,9 @@ async def _edit_task(
             outcome = edit(task, clock.now())
             if not outcome.changed:
                 return task
-            if await store_edit(uow, task, outcome, read_version, max_tasks):
-                await uow.commit()
+            if await store_edit(uow, task, outcome, read_version, max_tasks) and (
+                await committed(uow)
+            ):
                 return task
     raise ConcurrentUpdate(f"task {task_id} kept changing; try again")
 
@@ -287,12 +299,15 @@ class DeleteTask:
         async with self._uow as uow:
             expected = await _expected_version(uow, owner, task_id, accepted_versions)
             removed = await uow.tasks.remove(owner, task_id, expected_version=expected)
-            if not removed:
-                current = await uow.tasks.get(owner, task_id)
-                if current is not None and expected is not None:
-                    raise VersionMismatch(task_id, current_version=current.version)
+            if removed and await committed(uow):
+                return
+            # Only when nothing was deleted: a missing task is 404, a stale one 412.
+            current = await uow.tasks.get(owner, task_id)
+            if current is None:
                 raise TaskNotFound(task_id)
-            await uow.commit()
+            if expected is not None:
+                raise VersionMismatch(task_id, current_version=current.version)
+            raise ConcurrentUpdate(f"task {task_id} changed while being deleted; try again")
 
 
 async def _expected_version(

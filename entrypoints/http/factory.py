@@ -16,6 +16,7 @@ from entrypoints.container import (
     close_container,
     close_resource,
     close_token_verifier,
+    warm_pools,
 )
 from entrypoints.http.docs_pages import install_docs_pages
 from entrypoints.http.head import HeadMiddleware
@@ -58,6 +59,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         # trigger no longer walk it, which otherwise shows as long-tail latency.
         gc.collect()
         gc.freeze()
+        # Connections open before the first request, which would otherwise pay the
+        # database's handshakes; the server listens (and /readyz answers) only after.
+        await warm_pools(container)
         sweeper = asyncio.create_task(
             sweep_idempotency_keys(
                 container.expire_idempotency_keys, settings.idempotency_sweep_interval
