@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,6 +67,26 @@ class ConnectionGate:
         self._slots.release()
         if self._observer is not None:
             self._observer.holding(-1)
+
+
+class StagedQueryTracer(Protocol):
+    """Traces the staged writes' query, which goes to the driver directly and so past the
+    SQLAlchemy events that tracing listens to. ``statement`` has placeholders, no values."""
+
+    def span(self, statement: str) -> AbstractContextManager[object]: ...
+
+
+_STAGED_QUERY_TRACERS: weakref.WeakKeyDictionary[sa.Engine, StagedQueryTracer] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def trace_staged_queries(engine: AsyncEngine, tracer: StagedQueryTracer | None) -> None:
+    """Trace the staged queries sent on ``engine`` with ``tracer`` (``None``: stop)."""
+    if tracer is None:
+        _STAGED_QUERY_TRACERS.pop(engine.sync_engine, None)
+    else:
+        _STAGED_QUERY_TRACERS[engine.sync_engine] = tracer
 
 
 # An application error to raise when a staged write finds nothing to write.
@@ -164,13 +186,17 @@ class Transaction:
         raw = await connection.get_raw_connection()
         driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
         cursor = psycopg.AsyncClientCursor(driver)
-        parts = []
+        parts, texts = [], []
         for index, write in enumerate(writes):
             text, parameters = _compiled(write.statement, write.parameters, connection.dialect)
+            texts.append(text)
             sql = cursor.mogrify(text, parameters)
             parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
+        tracer = _STAGED_QUERY_TRACERS.get(connection.engine.sync_engine)
+        traced = tracer.span(";\n".join(texts)) if tracer else contextlib.nullcontext()
         try:
-            await cursor.execute(";\n".join(parts))
+            with traced:
+                await cursor.execute(";\n".join(parts))
         except psycopg.errors.InvalidTextRepresentation as error:
             message = error.diag.message_primary or ""
             failed = _failed_index(message)
