@@ -4,6 +4,7 @@ the ``client`` fixtures are in tests/http.py)."""
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +49,13 @@ def assert_clean_failure(result: Result, exit_code: int) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("todo-admin: error: ")
     return lines[0]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def new_user() -> str:

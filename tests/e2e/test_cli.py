@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from tests.e2e.helpers import (
     NEUTRAL_ENVIRONMENT,
     UNREACHABLE_POSTGRES,
     assert_clean_failure,
+    free_port,
     invoke,
 )
 from tests.http import SECRET, app_client, make_settings
@@ -206,12 +206,6 @@ def todo_admin_script() -> str:
     if found is None:
         pytest.fail("the todo-admin console script is not installed (run `make install`)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], timeout: float) -> None:

@@ -32,7 +32,7 @@ from entrypoints.metrics_directory import (
     _remove_dead_servers_directories,
     process_alive,
 )
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, assert_problem
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, assert_problem, free_port
 from tests.http import app_client, auth, make_settings
 
 METRICS_TOKEN = "metrics-token-for-the-tests-0123456789abcdef"
@@ -217,14 +217,6 @@ async def test_the_gate_reports_waiting_and_holding_units_of_work() -> None:
 # --- several worker processes -----------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _healthz_counts_per_process(directory: str) -> dict[str, float]:
     """Per worker pid, the /healthz requests it counted (read from its own file)."""
     counts: dict[str, float] = {}
@@ -240,7 +232,7 @@ def _healthz_counts_per_process(directory: str) -> dict[str, float]:
 def test_two_workers_answer_with_the_counts_of_both(tmp_path: Path) -> None:
     """Every scrape, whichever worker answers it, counts the requests both served; with no
     PROMETHEUS_MULTIPROC_DIR set, the workers find a directory of their own (under TMPDIR)."""
-    port = _free_port()
+    port = free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
         **NEUTRAL_ENVIRONMENT,

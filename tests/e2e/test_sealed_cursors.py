@@ -13,16 +13,17 @@ import sqlalchemy as sa
 
 from adapters.sql.tables import SERVICE_SECRETS
 from entrypoints.container import build_container, close_container
+from tests.e2e.helpers import next_link
 from tests.http import app_client, auth, make_settings
 
 USER = "cursor-user"
 TITLES = ["Alpha: call the oncologist", "Bravo: pay the bail", "Charlie: renew the visa"]
 
 
-def next_link(response: httpx.Response) -> str:
-    match = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
-    assert match is not None, response.headers["Link"]
-    return match.group(1)
+def next_page(response: httpx.Response) -> str:
+    link = next_link(response)
+    assert link is not None, "no next page"
+    return link
 
 
 def cursor_of(link: str) -> str:
@@ -38,7 +39,7 @@ async def first_page_link(client: httpx.AsyncClient) -> str:
     first = await client.get("/api/tasks?sort=title&limit=1", headers=auth(USER))
     assert first.status_code == 200
     assert [t["title"] for t in first.json()] == TITLES[:1]
-    return next_link(first)
+    return next_page(first)
 
 
 async def test_the_link_cursor_shows_no_title_in_clear(http_client: httpx.AsyncClient) -> None:
@@ -59,7 +60,7 @@ async def test_another_process_on_the_same_database_continues_the_list(
         second = await other.get(link, headers=auth(USER))
         assert second.status_code == 200, second.text
         assert [t["title"] for t in second.json()] == TITLES[1:2]
-        third = await one.get(next_link(second), headers=auth(USER))
+        third = await one.get(next_page(second), headers=auth(USER))
         assert [t["title"] for t in third.json()] == TITLES[2:]
         assert "Link" not in third.headers
 
@@ -86,7 +87,7 @@ async def test_a_retired_key_turns_old_cursors_into_a_422_and_processes_agree_on
             *(c.get("/api/tasks?sort=title&limit=1", headers=auth(USER)) for c in (one, other))
         )
         for first, continuing in zip(firsts, (other, one), strict=True):
-            second = await continuing.get(next_link(first), headers=auth(USER))
+            second = await continuing.get(next_page(first), headers=auth(USER))
             assert [t["title"] for t in second.json()] == TITLES[1:2]
 
 
@@ -106,5 +107,5 @@ async def test_a_list_whose_longest_titles_sort_first_pages_through(
         seen += [t["title"] for t in page.json()]
         if "Link" not in page.headers:
             break
-        url = next_link(page)
+        url = next_page(page)
     assert sorted(seen) == sorted(titles)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, free_port
 from tests.http import token_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,17 +57,11 @@ def npx() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """``uvicorn entrypoints.http.app:app`` on a free port (memory://, the tests' secret),
     run outside the project so that no developer's .env is read; its base URL."""
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path / "server"
     workdir.mkdir()
     environment = {**os.environ, **NEUTRAL_ENVIRONMENT, "DATABASE_URL": "memory://"}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -33,7 +32,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, free_port
 from tests.e2e.test_cli import wait_until_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,16 +60,10 @@ def _chromium() -> str:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The service, as `make run` serves it (docs/operations.md), on a free port."""
-    port = _free_port()
+    port = free_port(HOST)
     environment = {**os.environ, **NEUTRAL_ENVIRONMENT, "DATABASE_URL": "memory://"}
     command = [UVICORN, "entrypoints.http.app:app", "--host", HOST, "--port", str(port)]
     command += ["--no-access-log", "--http", "entrypoints.http.server:BoundedH11Protocol"]

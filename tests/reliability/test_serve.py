@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,17 +20,11 @@ import httpx
 import pytest
 
 from tests.databases import fresh_sqlite_database
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, free_port
 from tests.http import auth
 
 PROJECT = Path(__file__).resolve().parents[2]
 WORKERS = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Served:
@@ -53,7 +46,7 @@ def make_serve(
 ) -> Iterator[Served]:
     """``make serve``, ready; on exit its server gets SIGTERM, and make's output and exit
     status are kept on the yielded object."""
-    port = _free_port()
+    port = free_port()
     # Not a sub-make of whatever make runs the tests: its flags (a jobserver whose pipes did
     # not come along, say) would make this one print warnings among the JSON lines.
     inherited = {

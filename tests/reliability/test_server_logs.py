@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.helpers import NEUTRAL_ENVIRONMENT
+from tests.e2e.helpers import NEUTRAL_ENVIRONMENT, free_port
 from tests.http import auth
 
 UVICORN = str(Path(sys.executable).with_name("uvicorn"))
@@ -30,15 +29,9 @@ SERVER_LIMITS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _serve_and_log(extra: list[str], log_format: str) -> list[str]:
     """Start the server, send a few requests with query strings, stop it; its output."""
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         **NEUTRAL_ENVIRONMENT,
