@@ -4,6 +4,11 @@ A bare ASGI callable, a psycopg async connection pool, HS256 checked with the st
 library's hmac, and orjson. No framework, no ORM, no validation beyond what the work needs,
 no layers. The full service is measured against this (bench/run.py).
 
+"The same work" is the service's answer: the same task document (every field), the same
+headers (``ETag``, ``Location``, a list's ``Link`` with an AES-GCM sealed cursor), one
+statement per request in autocommit. tests/integration/test_bench_baseline.py holds the
+two answers equal.
+
     DATABASE_URL=postgresql://… BETTER_AUTH_SECRET=… uvicorn bench.baseline:app
 """
 
@@ -15,10 +20,12 @@ import hmac
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -32,7 +39,16 @@ POOL = AsyncConnectionPool(
     # transaction psycopg would add a BEGIN and the pool a COMMIT).
     kwargs={"row_factory": tuple_row, "autocommit": True},
 )
-COLUMNS = "id, title, description, completed, due_date, user_id, created_at, updated_at, version"
+# The task document's fields, in its order.
+COLUMNS = (
+    "id, title, description, completed, due_date, priority, tags, remind_at, recurrence, "
+    "user_id, created_at, updated_at, completed_at, next_task_id, version"
+)
+PRIORITIES = ("none", "low", "medium", "high")
+# A cursor is sealed as the service seals one (adapters/cursor_sealing.py), with a key of
+# this process: the work is the same, reading it back is not part of the benchmark.
+CURSOR_CIPHER = AESGCM(os.urandom(32))
+CURSOR_PURPOSE = b"todo-api page cursor v1"
 Scope = dict[str, Any]
 
 
@@ -62,10 +78,35 @@ def task_json(row: tuple[Any, ...]) -> dict[str, Any]:
         "description": row[2],
         "completed": row[3],
         "due_date": row[4],
-        "user_id": row[5],
-        "created_at": row[6],
-        "updated_at": row[7],
+        "priority": PRIORITIES[row[5]],
+        "tags": row[6],
+        "remind_at": row[7],
+        "recurrence": row[8],
+        "user_id": row[9],
+        "created_at": row[10],
+        "updated_at": row[11],
+        "completed_at": row[12],
+        "next_task_id": row[13],
+        "version": row[14],
     }
+
+
+def dumps(document: Any) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z)
+
+
+def seal_cursor(row: tuple[Any, ...]) -> str:
+    """The service's cursor for "created, descending, no filters" after ``row``."""
+    payload = {
+        "s": "created_at",
+        "o": "desc",
+        "f": base64.urlsafe_b64encode(hashlib.blake2s(b"{}", digest_size=9).digest()).decode(),
+        "v": row[10].isoformat(),
+        "i": str(row[0]),
+    }
+    nonce = os.urandom(12)
+    sealed = nonce + CURSOR_CIPHER.encrypt(nonce, orjson.dumps(payload), CURSOR_PURPOSE)
+    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
 
 async def read_body(receive: Any) -> bytes:
@@ -77,10 +118,13 @@ async def read_body(receive: Any) -> bytes:
             return body
 
 
-async def respond(send: Any, status: int, body: bytes, etag: int | None = None) -> None:
+async def respond(
+    send: Any, status: int, body: bytes, etag: int | None = None, **more: str
+) -> None:
     headers = [(b"content-type", b"application/json")]
     if etag is not None:
         headers.append((b"etag", f'"{etag}"'.encode()))
+    headers += [(name.encode(), value.encode()) for name, value in more.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -102,7 +146,8 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
         return
     method, path = scope["method"], scope["path"]
     if path == "/api/tasks" and method == "GET":
-        await list_tasks(send, user)
+        query = dict(parse_qsl(scope["query_string"].decode()))
+        await list_tasks(send, user, min(int(query.get("limit", "50")), 100))
     elif path == "/api/tasks" and method == "POST":
         await create_task(send, user, orjson.loads(await read_body(receive)))
     elif path.startswith("/api/tasks/") and method == "GET":
@@ -113,15 +158,19 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
         await respond(send, 404, b'{"status":404}')
 
 
-async def list_tasks(send: Any, user: str) -> None:
+async def list_tasks(send: Any, user: str, limit: int) -> None:
     async with POOL.connection() as conn:
         cursor = await conn.execute(
             f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s "
-            "ORDER BY created_at DESC, id DESC LIMIT 51",
-            (user,),
+            "ORDER BY created_at DESC, id DESC LIMIT %s",
+            (user, limit + 1),
         )
         rows = await cursor.fetchall()
-    await respond(send, 200, orjson.dumps([task_json(row) for row in rows[:50]]))
+    headers = {}
+    if len(rows) > limit:
+        cursor_text = seal_cursor(rows[limit - 1])
+        headers["link"] = f'</api/tasks?limit={limit}&cursor={cursor_text}>; rel="next"'
+    await respond(send, 200, dumps([task_json(row) for row in rows[:limit]]), **headers)
 
 
 async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
@@ -134,11 +183,12 @@ async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
     if row is None:
         await respond(send, 404, b'{"status":404}')
         return
-    await respond(send, 200, orjson.dumps(task_json(row)), etag=row[8])
+    await respond(send, 200, dumps(task_json(row)), etag=row[14])
 
 
 async def create_task(send: Any, user: str, body: dict[str, Any]) -> None:
     title = str(body["title"]).strip()
+    due_date = date.fromisoformat(body["due_date"]) if body.get("due_date") else None
     now = datetime.now(UTC)
     task_id = uuid.uuid4()
     async with POOL.connection() as conn:
@@ -149,11 +199,12 @@ async def create_task(send: Any, user: str, body: dict[str, Any]) -> None:
             "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
             "created_at, updated_at, version, priority, tags, title_key, description_key, "
             "priority_key) "
-            "VALUES (%s, %s, %s, NULL, false, NULL, %s, %s, 1, 0, '[]', %s, NULL, %s)",
-            (task_id, user, title, now, now, title.casefold(), priority_key),
+            "VALUES (%s, %s, %s, NULL, false, %s, %s, %s, 1, 0, '[]', %s, NULL, %s)",
+            (task_id, user, title, due_date, now, now, title.casefold(), priority_key),
         )
-    row = (task_id, title, None, False, None, user, now, now, 1)
-    await respond(send, 201, orjson.dumps(task_json(row)), etag=1)
+    row = (task_id, title, None, False, due_date, 0, [], None, None, user, now, now, None, None, 1)
+    location = f"/api/tasks/{task_id}"
+    await respond(send, 201, dumps(task_json(row)), etag=1, location=location)
 
 
 async def patch_task(send: Any, user: str, task_id: uuid.UUID, body: dict[str, Any]) -> None:
@@ -168,4 +219,4 @@ async def patch_task(send: Any, user: str, task_id: uuid.UUID, body: dict[str, A
     if row is None:
         await respond(send, 404, b'{"status":404}')
         return
-    await respond(send, 200, orjson.dumps(task_json(row)), etag=row[8])
+    await respond(send, 200, dumps(task_json(row)), etag=row[14])

@@ -212,7 +212,7 @@ def units_of_work(
     unless one is given; ``pool`` names it in the metrics) or on the in-memory store, as
     ``DATABASE_URL`` says."""
     return providers.Selector(
-        providers.Callable(storage_kind, settings),
+        providers.Singleton(storage_kind, settings),
         sql=providers.Factory(
             SqlUnitOfWork,
             engine=engine,
@@ -261,7 +261,9 @@ class Container(containers.DeclarativeContainer):
     token_minter = providers.Singleton(build_token_minter, settings)
     # Shared: it holds the per-user counts (or the Redis client).
     rate_limiter = providers.Singleton(build_rate_limiter, settings)
-    max_tasks = providers.Callable(task_cap, settings)
+    # What the settings decide is decided once (Singleton), not again on every request
+    # that builds a use case (a write's path would otherwise parse DATABASE_URL each time).
+    max_tasks = providers.Singleton(task_cap, settings)
 
     # Anything holding a connection: a fresh one per use. Use cases that only read get the
     # autocommit pool: one round trip instead of BEGIN, SELECT, ROLLBACK (ADR 0010).
@@ -273,7 +275,7 @@ class Container(containers.DeclarativeContainer):
     # The request path's writes (batches included), on the same autocommit pool: reads at
     # once, writes sent together at commit, one round trip for all (ADR 0028; PostgreSQL).
     write_unit_of_work = providers.Selector(
-        providers.Callable(write_path, settings),
+        providers.Singleton(write_path, settings),
         staged=units_of_work(
             settings, read_engine, memory_store, metrics, "read", read_gate, staged_writes=True
         ),
@@ -282,7 +284,7 @@ class Container(containers.DeclarativeContainer):
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(
-        providers.Callable(storage_kind, settings),
+        providers.Singleton(storage_kind, settings),
         sql=providers.Singleton(SqlCursorKeys, unit_of_work=read_unit_of_work.provider),
         memory=providers.Singleton(RandomCursorKey),
     )

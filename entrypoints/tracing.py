@@ -40,7 +40,7 @@ from opentelemetry.util.http import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.sql.transaction import trace_staged_queries
+from adapters.sql.transaction import trace_driver_queries
 
 REQUEST_ID_ATTRIBUTE = "request_id"  # the access log's field name
 REDACTED = "REDACTED"
@@ -212,16 +212,17 @@ class Tracing:
             skip_dep_check=True,
         )
         self._sqlalchemy = instrumentor
-        # The staged writes' one query (ADR 0028) goes to psycopg directly, past the events
-        # the instrumentor listens to: it gets a span of the same shape from here.
+        # The staged writes' one query (ADR 0028) and the reads on PostgreSQL (ADR 0029) go
+        # to psycopg directly, past the events the instrumentor listens to: they get spans
+        # of the same shape from here.
         tracer = self.provider.get_tracer(__name__)
         for engine in engines:
-            trace_staged_queries(engine, StagedQuerySpans(tracer, engine.url.database))
+            trace_driver_queries(engine, DriverQuerySpans(tracer, engine.url.database))
         self._engines = list(engines)
 
     def close(self) -> None:
         for engine in self._engines:
-            trace_staged_queries(engine, None)
+            trace_driver_queries(engine, None)
         self._engines = []
         if self._sqlalchemy is not None:
             self._sqlalchemy.uninstrument()
@@ -229,8 +230,8 @@ class Tracing:
         self.provider.shutdown()
 
 
-class StagedQuerySpans:
-    """A client span per staged query, named and described as the SQLAlchemy
+class DriverQuerySpans:
+    """A client span per query sent to the driver directly, named and described as the SQLAlchemy
     instrumentation describes a statement: its statements with placeholders, never values."""
 
     def __init__(self, tracer: Tracer, database: str | None) -> None:

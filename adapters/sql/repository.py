@@ -252,7 +252,7 @@ class SqlTaskRepository:
 
     @storage_errors
     async def list(self, owner: str, query: TaskQuery) -> Sequence[Task]:
-        rows: list[sa.Row[*tuple[Any, ...]]] = []
+        rows: list[Sequence[Any]] = []
         for page in list_statements(owner, query):
             parameters = {**page.parameters, "limit": query.limit - len(rows)}
             found = (await self._transaction.execute(page.statement, parameters)).all()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,9 +15,6 @@ import psycopg
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-# A statement's result, rows of any columns.
-Result = sa.CursorResult[*tuple[Any, ...]]
 
 
 class GateObserver(Protocol):
@@ -69,24 +66,69 @@ class ConnectionGate:
             self._observer.holding(-1)
 
 
-class StagedQueryTracer(Protocol):
-    """Traces the staged writes' query, which goes to the driver directly and so past the
-    SQLAlchemy events that tracing listens to. ``statement`` has placeholders, no values."""
+class DriverQueryTracer(Protocol):
+    """Traces the queries that go to the driver directly (the staged writes, the reads on
+    PostgreSQL), and so past the SQLAlchemy events that tracing listens to. ``statement``
+    has placeholders, no values."""
 
     def span(self, statement: str) -> AbstractContextManager[object]: ...
 
 
-_STAGED_QUERY_TRACERS: weakref.WeakKeyDictionary[sa.Engine, StagedQueryTracer] = (
+_DRIVER_QUERY_TRACERS: weakref.WeakKeyDictionary[sa.Engine, DriverQueryTracer] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def trace_staged_queries(engine: AsyncEngine, tracer: StagedQueryTracer | None) -> None:
-    """Trace the staged queries sent on ``engine`` with ``tracer`` (``None``: stop)."""
+def trace_driver_queries(engine: AsyncEngine, tracer: DriverQueryTracer | None) -> None:
+    """Trace the driver queries sent on ``engine`` with ``tracer`` (``None``: stop)."""
     if tracer is None:
-        _STAGED_QUERY_TRACERS.pop(engine.sync_engine, None)
+        _DRIVER_QUERY_TRACERS.pop(engine.sync_engine, None)
     else:
-        _STAGED_QUERY_TRACERS[engine.sync_engine] = tracer
+        _DRIVER_QUERY_TRACERS[engine.sync_engine] = tracer
+
+
+def _traced(connection: AsyncConnection, statement: str) -> AbstractContextManager[object]:
+    tracer = _DRIVER_QUERY_TRACERS.get(connection.engine.sync_engine)
+    return tracer.span(statement) if tracer is not None else contextlib.nullcontext()
+
+
+class Rows:
+    """A read's rows as the driver returned them (plain tuples), with the part of
+    SQLAlchemy's result that the repositories use."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._rows)
+
+    @property
+    def rowcount(self) -> int:
+        return len(self._rows)
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> tuple[Any, ...]:
+        if len(self._rows) != 1:
+            raise sa_exc.NoResultFound(f"expected one row, got {len(self._rows)}")
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+
+# A statement's result, rows of any columns: SQLAlchemy's, or ``Rows`` from the driver.
+Result = sa.CursorResult[*tuple[Any, ...]] | Rows
 
 
 # An application error to raise when a staged write finds nothing to write.
@@ -151,12 +193,34 @@ class Transaction:
     ) -> Result:
         """Run a Core statement in this transaction (a list of parameter sets runs it once
         per set). Rows come back as plain tuples: no ORM identity map or instance state."""
-        if self.staged and not isinstance(statement, sa.Select):
+        reading = isinstance(statement, sa.Select)
+        if self.staged and not reading:
             raise RuntimeError("a staged unit of work writes with stage(), at commit")
         if self._writes:
             raise RuntimeError("a staged unit of work reads before it writes")
         connection = await self.connection()
+        if reading and not isinstance(parameters, list):
+            read = _driver_read(statement, connection.dialect)
+            if read is not None:
+                return await self._read(connection, read, parameters or {})
         return await connection.execute(statement, parameters)
+
+    async def _read(
+        self, connection: AsyncConnection, read: _DriverRead, parameters: dict[str, Any]
+    ) -> Rows:
+        """A read on the driver's cursor: SQLAlchemy's execution layer (execution context,
+        result wrapping, a greenlet hand-off each way) was most of a list's database-side
+        CPU, for rows the driver already gives in their final types (ADR 0029)."""
+        raw = await connection.get_raw_connection()
+        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        values = _bound(read.compiled, parameters)
+        try:
+            with _traced(connection, read.text):
+                async with driver.cursor() as cursor:
+                    await cursor.execute(read.text, values)
+                    return Rows(await cursor.fetchall())
+        except psycopg.Error as error:
+            raise _wrapped(error, read.text) from error
 
     def stage(self, write: StagedWrite) -> None:
         """Hold a write until ``commit``, which sends every staged write at once."""
@@ -192,10 +256,8 @@ class Transaction:
             texts.append(text)
             sql = cursor.mogrify(text, parameters)
             parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
-        tracer = _STAGED_QUERY_TRACERS.get(connection.engine.sync_engine)
-        traced = tracer.span(";\n".join(texts)) if tracer else contextlib.nullcontext()
         try:
-            with traced:
+            with _traced(connection, ";\n".join(texts)):
                 await cursor.execute(";\n".join(parts))
         except psycopg.errors.InvalidTextRepresentation as error:
             message = error.diag.message_primary or ""
@@ -257,21 +319,60 @@ def _compiled(
 ) -> tuple[str, dict[str, Any]]:
     """The statement's SQL for the driver (cached per statement object) and its parameters
     after SQLAlchemy's bind processing (JSON columns serialized, as ``execute`` does)."""
+    form = _compilation(statement, dialect)
+    return form.string, _bound(form, parameters)
+
+
+def _compilation(statement: sa.Executable, dialect: sa.Dialect) -> Any:
     compiled = _COMPILED.get(id(statement))
     if compiled is None or compiled[0] is not statement:
         compiled = (statement, statement.compile(dialect=dialect))  # type: ignore[attr-defined]
         _COMPILED[id(statement)] = compiled
-    form = compiled[1]
+    return compiled[1]
+
+
+def _bound(form: Any, parameters: dict[str, Any]) -> dict[str, Any]:
     values = form.construct_params(parameters, _check=False)
     processors = form._bind_processors
-    return form.string, {
+    return {
         name: processors[name](value) if name in processors else value
         for name, value in values.items()
     }
 
 
-# Statements are module-level constants of the repositories: a handful, compiled once.
+# Statements are module-level constants of the repositories, or built once per list shape
+# (``listing._statements``, an LRU cache): a bounded set, each compiled once.
 _COMPILED: dict[int, tuple[sa.Executable, Any]] = {}
+
+
+@dataclass(frozen=True)
+class _DriverRead:
+    compiled: Any
+    text: str
+
+
+_DRIVER_READS: dict[int, tuple[sa.Executable, _DriverRead | None]] = {}
+
+
+def _driver_read(statement: sa.Executable, dialect: sa.Dialect) -> _DriverRead | None:
+    """How to run ``statement`` on the driver, or ``None`` where SQLAlchemy must: not on
+    PostgreSQL, or the statement needs a render step at execution (an expanding ``IN``) or
+    a column of it needs converting (a type with a result processor). Decided once per
+    statement."""
+    cached = _DRIVER_READS.get(id(statement))
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    read: _DriverRead | None = None
+    if dialect.name == "postgresql":
+        form = _compilation(statement, dialect)
+        converted = any(
+            column[3]._cached_result_processor(dialect, None) is not None
+            for column in form._result_columns
+        )
+        if not converted and not form.post_compile_params and not form.literal_execute_params:
+            read = _DriverRead(form, form.string)
+    _DRIVER_READS[id(statement)] = (statement, read)
+    return read
 
 
 def _expecting_rows(sql: str, index: int, rows: int) -> str:
@@ -295,9 +396,7 @@ def _table_of(statement: sa.Executable) -> str | None:
     return getattr(table, "name", None)
 
 
-def _wrapped(error: psycopg.Error) -> sa_exc.StatementError:
+def _wrapped(error: psycopg.Error, statement: str = "staged writes") -> sa_exc.StatementError:
     """The driver's own error, as SQLAlchemy would have raised it from ``execute``: callers
     tell outages and schema problems apart the same way for every statement."""
-    return sa_exc.DBAPIError.instance(
-        "staged writes", None, error, psycopg.Error, hide_parameters=True
-    )
+    return sa_exc.DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_from_bytes
+from urllib.parse import parse_qsl, quote_from_bytes, urlencode
 
 from fastapi import Request, Response
 
@@ -39,3 +39,17 @@ def path_for_headers(request: Request) -> str:
     header's encoding nor add parameters to it."""
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     return quote_from_bytes(raw_path.partition(b"?")[0], safe="/%")
+
+
+def next_page_url(request: Request, cursor: str) -> str:
+    """The request's URL with ``cursor`` as its (last) cursor parameter: the other
+    parameters as they were, in their order (what Starlette's ``include_query_params``
+    gives, without building and parsing URL objects on every page). Parameters are kept as
+    bytes: whatever a client sent, the link says it again, escaped."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    kept = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in parse_qsl(query, keep_blank_values=True, encoding="latin-1")
+        if name != "cursor"
+    ]
+    return f"{path_for_headers(request)}?{urlencode([*kept, (b'cursor', cursor)])}"

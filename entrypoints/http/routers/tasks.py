@@ -34,7 +34,7 @@ from entrypoints.http.preconditions import (
     parse_if_none_match,
 )
 from entrypoints.http.problems import documented_errors
-from entrypoints.http.responses import JSON, path_for_headers, task_response_for
+from entrypoints.http.responses import JSON, next_page_url, task_response_for
 from entrypoints.http.routers import compat, writes
 from entrypoints.http.schemas import (
     BatchIn,
@@ -95,8 +95,7 @@ async def list_tasks(
     headers = {}
     if page.next_position is not None:
         cursor = await cursors.encode(query, page.next_position)
-        next_url = request.url.include_query_params(cursor=cursor)
-        headers["Link"] = f'<{path_for_headers(request)}?{next_url.query}>; rel="next"'
+        headers["Link"] = f'<{next_page_url(request, cursor)}>; rel="next"'
     body = dump_json([task_document(task) for task in page.items])
     return Response(body, media_type=JSON, headers=headers)
 
