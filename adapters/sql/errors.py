@@ -4,9 +4,9 @@ other ones without the data they quote."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlalchemy.exc as sa_exc
 
@@ -102,8 +102,8 @@ T = TypeVar("T", bound=Timed)
 
 
 def storage_errors(
-    method: Callable[Concatenate[T, P], Awaitable[R]],
-) -> Callable[Concatenate[T, P], Awaitable[R]]:
+    method: Callable[Concatenate[T, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[T, P], Coroutine[Any, Any, R]]:
     """Decorate a repository method so it runs within the unit of work's time limit, and a
     lost connection or an overrun surfaces as ``StorageUnavailable``."""
 

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from application import use_cases
 from application.pagination import PageCursors
-from application.ports import HealthProbe, RateLimiter, TokenVerifier
+from application.ports import HealthProbe
 
 
 def provided(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -41,7 +41,4 @@ ClearCompletedTasksUseCase = Annotated[
 GetTaskSummaryUseCase = Annotated[use_cases.GetTaskSummary, Depends(provided("get_task_summary"))]
 ListTagsUseCase = Annotated[use_cases.ListTags, Depends(provided("list_tags"))]
 Cursors = Annotated[PageCursors, Depends(provided("page_cursors"))]
-Verifier = Annotated[TokenVerifier, Depends(provided("token_verifier"))]
 Probe = Annotated[HealthProbe, Depends(provided("health_probe"))]
-# None when RATE_LIMIT_PER_USER is 0.
-Limiter = Annotated[RateLimiter | None, Depends(provided("rate_limiter"))]
