@@ -281,6 +281,14 @@ class Container(containers.DeclarativeContainer):
         ),
         transactional=unit_of_work,
     )
+    # A use case whose whole write is one statement ("clear completed": one DELETE; the
+    # tag rows and stored responses go with it in the same statement, by cascade and
+    # trigger): on the autocommit pool that statement is its own transaction, one round
+    # trip with no BEGIN or COMMIT, and it still says how many rows it deleted, which a
+    # staged write could not (ADR 0029).
+    single_statement_unit_of_work = units_of_work(
+        settings, read_engine, memory_store, metrics, "read", read_gate
+    )
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(
@@ -317,7 +325,9 @@ class Container(containers.DeclarativeContainer):
     batch_edit_tasks = providers.Factory(
         BatchEditTasks, uow=write_unit_of_work, clock=clock, max_tasks=max_tasks
     )
-    clear_completed_tasks = providers.Factory(ClearCompletedTasks, uow=unit_of_work)
+    clear_completed_tasks = providers.Factory(
+        ClearCompletedTasks, uow=single_statement_unit_of_work
+    )
     get_task_summary = providers.Factory(GetTaskSummary, uow=read_unit_of_work, clock=clock)
     list_tags = providers.Factory(ListTags, uow=read_unit_of_work)
     expire_idempotency_keys = providers.Factory(

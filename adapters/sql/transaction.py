@@ -324,10 +324,11 @@ def _compiled(
 
 
 def _compilation(statement: sa.Executable, dialect: sa.Dialect) -> Any:
-    compiled = _COMPILED.get(id(statement))
+    key = (id(statement), dialect.name)
+    compiled = _COMPILED.get(key)
     if compiled is None or compiled[0] is not statement:
         compiled = (statement, statement.compile(dialect=dialect))  # type: ignore[attr-defined]
-        _COMPILED[id(statement)] = compiled
+        _COMPILED[key] = compiled
     return compiled[1]
 
 
@@ -341,8 +342,9 @@ def _bound(form: Any, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 # Statements are module-level constants of the repositories, or built once per list shape
-# (``listing._statements``, an LRU cache): a bounded set, each compiled once.
-_COMPILED: dict[int, tuple[sa.Executable, Any]] = {}
+# (``listing._statements``, an LRU cache): a bounded set, each compiled once per dialect (a
+# process may talk to PostgreSQL and SQLite: the tests, the CLI's copy between them).
+_COMPILED: dict[tuple[int, str], tuple[sa.Executable, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -351,15 +353,16 @@ class _DriverRead:
     text: str
 
 
-_DRIVER_READS: dict[int, tuple[sa.Executable, _DriverRead | None]] = {}
+_DRIVER_READS: dict[tuple[int, str], tuple[sa.Executable, _DriverRead | None]] = {}
 
 
 def _driver_read(statement: sa.Executable, dialect: sa.Dialect) -> _DriverRead | None:
     """How to run ``statement`` on the driver, or ``None`` where SQLAlchemy must: not on
     PostgreSQL, or the statement needs a render step at execution (an expanding ``IN``) or
     a column of it needs converting (a type with a result processor). Decided once per
-    statement."""
-    cached = _DRIVER_READS.get(id(statement))
+    statement and dialect."""
+    key = (id(statement), dialect.name)
+    cached = _DRIVER_READS.get(key)
     if cached is not None and cached[0] is statement:
         return cached[1]
     read: _DriverRead | None = None
@@ -371,7 +374,7 @@ def _driver_read(statement: sa.Executable, dialect: sa.Dialect) -> _DriverRead |
         )
         if not converted and not form.post_compile_params and not form.literal_execute_params:
             read = _DriverRead(form, form.string)
-    _DRIVER_READS[id(statement)] = (statement, read)
+    _DRIVER_READS[key] = (statement, read)
     return read
 
 

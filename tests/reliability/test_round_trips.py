@@ -215,3 +215,23 @@ async def test_a_batch_takes_a_read_and_a_write(
         last = (await client.get(f"/api/tasks/{ids[-1]}")).json()
         assert last["completed"]
         assert last["next_task_id"] is not None
+
+
+async def test_clearing_completed_tasks_takes_one_round_trip(
+    counting: tuple[DelayingProxy, httpx.AsyncClient],
+) -> None:
+    """One DELETE, its own transaction on the autocommit pool, which reports its count."""
+    proxy, client = counting
+    client.headers.update(auth(f"clearing-{uuid.uuid4().hex}"))  # no other test's tasks
+    done = [(await create(client, tags=["t"], completed=True))["id"] for _ in range(3)]
+    kept = (await create(client))["id"]
+    send = lambda: client.delete("/api/tasks", params={"status": "completed"})  # noqa: E731
+    before = proxy.round_trips
+    response = await send()
+    assert proxy.round_trips - before == 1
+    assert response.status_code == 200
+    assert response.json() == {"deleted": 3}
+    assert [(await client.get(f"/api/tasks/{task_id}")).status_code for task_id in done] == [
+        404
+    ] * 3
+    assert (await client.get(f"/api/tasks/{kept}")).status_code == 200
