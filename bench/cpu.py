@@ -1,14 +1,15 @@
 """CPU per request, in process: the ASGI app driven directly (no HTTP server, no load
 generator sharing the cores), 32 requests in flight, on a seeded PostgreSQL database.
 
-    .venv/bin/python -m bench.cpu [--checkout DIR] [--requests N] [--rounds R]
+    .venv/bin/python -m bench.cpu [--checkout DIR] [--fastapi-floor] [--requests N]
 
 Each round runs one fresh process per app — the service of this checkout, the service of
-``--checkout`` (a git worktree of an earlier commit: the before of a before/after) and the
-raw baseline (bench/baseline.py) — for the ``list`` (50 tasks, with its next-page link)
-and ``create`` scenarios, and reports the process's CPU time per request (the median over
-the rounds). Steadier than wrk for small changes: the figure is the app's own work, on one
-core, without uvicorn's HTTP parsing or wrk's CPU in it.
+``--checkout`` (a git worktree of an earlier commit: the before of a before/after), with
+``--fastapi-floor`` bench/fastapi_floor.py's app, and the raw baseline (bench/baseline.py)
+— for the ``list`` (50 tasks, with its next-page link) and ``create`` scenarios, and
+reports the process's CPU time per request (the median over the rounds). Steadier than wrk
+for small changes: the figure is the app's own work, on one core, without uvicorn's HTTP
+parsing or wrk's CPU in it.
 """
 
 from __future__ import annotations
@@ -122,12 +123,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server-url", default=DEFAULT_SERVER_URL)
     parser.add_argument("--checkout", type=Path, help="also measure the service of this tree")
+    parser.add_argument(
+        "--fastapi-floor", action="store_true", help="also bench/fastapi_floor.py's app"
+    )
     parser.add_argument("--requests", type=int, default=6400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     apps = {"service": (ROOT, SERVICE)}
     if args.checkout is not None:
         apps["before"] = (args.checkout.resolve(), SERVICE)
+    if args.fastapi_floor:
+        apps["FastAPI floor"] = (ROOT, "bench.fastapi_floor:app")
     apps["baseline"] = (ROOT, BASELINE)
     with scratch_database(args.server_url, "todo_cpu") as url:
         seed(url, SMALL_USERS, SMALL_TASKS_EACH)

@@ -164,7 +164,7 @@ def baseline(url: str, args: argparse.Namespace) -> contextlib.AbstractContextMa
     """The raw baseline, or with ``--baseline-checkout`` the service of another checkout (a
     git worktree of an earlier commit: the before of a before/after)."""
     if args.baseline_checkout is None:
-        return server("baseline", "bench.baseline:app", url, args.workers)
+        return server("baseline", args.baseline_app, url, args.workers)
     root = Path(args.baseline_checkout).resolve()
     return server("baseline", "entrypoints.http.app:app", url, args.workers, root=root)
 
@@ -186,7 +186,7 @@ def run_scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
                 print(f"seeded {users * each:,} tasks in {time.perf_counter() - started:.0f} s")
                 targets = {
                     "service": stack.enter_context(
-                        server("service", "entrypoints.http.app:app", url, args.workers)
+                        server("service", args.service_app, url, args.workers)
                     ),
                     "baseline": stack.enter_context(baseline(url, args)),
                 }
@@ -315,6 +315,14 @@ def main() -> int:
     parser.add_argument(
         "--baseline-checkout",
         help="compare with the service in this other checkout instead of the raw baseline",
+    )
+    parser.add_argument(
+        "--service-app",
+        default="entrypoints.http.app:app",
+        help="the app measured as A (bench.fastapi_floor:app: the FastAPI floor)",
+    )
+    parser.add_argument(
+        "--baseline-app", default="bench.baseline:app", help="the app measured as B"
     )
     parser.add_argument("--soak", type=int, default=0, help="seconds of soak (0: none)")
     parser.add_argument(

@@ -1,6 +1,7 @@
 """The benchmark's raw baseline (bench/baseline.py) does the service's work: for the same
 request it answers what the service answers — the same task documents, the same headers —
-so that the throughput ratios in docs/performance.md compare like with like. A field the
+so that the throughput ratios in docs/performance.md compare like with like. The FastAPI
+floor (bench/fastapi_floor.py) answers the same. A field the
 service adds and the baseline leaves out would make the baseline look cheaper than the
 floor it stands for."""
 
@@ -21,20 +22,22 @@ pytestmark = pytest.mark.postgres
 CREATED = ("id", "created_at", "updated_at")
 
 
-@pytest.fixture
+@pytest.fixture(params=["bench.baseline", "bench.fastapi_floor"])
 async def baseline(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The raw baseline, and the FastAPI floor built on it (bench/fastapi_floor.py)."""
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.setenv("BETTER_AUTH_SECRET", SECRET)
-    module: ModuleType = importlib.reload(importlib.import_module("bench.baseline"))
-    await module.POOL.open()
+    raw: ModuleType = importlib.reload(importlib.import_module("bench.baseline"))
+    module = importlib.reload(importlib.import_module(request.param))
+    await raw.POOL.open()
     transport = httpx.ASGITransport(app=module.app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
     finally:
-        await module.POOL.close()
+        await raw.POOL.close()
 
 
 @pytest.fixture
