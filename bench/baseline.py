@@ -113,18 +113,22 @@ async def read_body(receive: Any) -> bytes:
     body = b""
     while True:
         message = await receive()
-        body += message.get("body", b"")
+        body += bytes(message.get("body", b""))
         if not message.get("more_body"):
             return body
 
 
 async def respond(
-    send: Any, status: int, body: bytes, etag: int | None = None, **more: str
+    send: Any,
+    status: int,
+    body: bytes,
+    etag: int | None = None,
+    more: dict[str, str] | None = None,
 ) -> None:
     headers = [(b"content-type", b"application/json")]
     if etag is not None:
         headers.append((b"etag", f'"{etag}"'.encode()))
-    headers += [(name.encode(), value.encode()) for name, value in more.items()]
+    headers += [(name.encode(), value.encode()) for name, value in (more or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -158,28 +162,70 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
         await respond(send, 404, b'{"status":404}')
 
 
-async def list_tasks(send: Any, user: str, limit: int) -> None:
+# The work, one statement each (also bench/fastapi_floor.py's).
+
+
+async def fetch_page(user: str, limit: int) -> list[tuple[Any, ...]]:
+    """The ``limit`` newest tasks and one more (whether there is a next page)."""
     async with POOL.connection() as conn:
         cursor = await conn.execute(
             f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s "
             "ORDER BY created_at DESC, id DESC LIMIT %s",
             (user, limit + 1),
         )
-        rows = await cursor.fetchall()
-    headers = {}
-    if len(rows) > limit:
-        cursor_text = seal_cursor(rows[limit - 1])
-        headers["link"] = f'</api/tasks?limit={limit}&cursor={cursor_text}>; rel="next"'
-    await respond(send, 200, dumps([task_json(row) for row in rows[:limit]]), **headers)
+        return await cursor.fetchall()
 
 
-async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
+def next_link(rows: list[tuple[Any, ...]], limit: int) -> dict[str, str]:
+    if len(rows) <= limit:
+        return {}
+    return {"link": f'</api/tasks?limit={limit}&cursor={seal_cursor(rows[limit - 1])}>; rel="next"'}
+
+
+async def fetch_task(user: str, task_id: uuid.UUID) -> tuple[Any, ...] | None:
     async with POOL.connection() as conn:
         cursor = await conn.execute(
             f"SELECT {COLUMNS} FROM tasks WHERE id = %s AND user_id = %s",
             (task_id, user),
         )
-        row = await cursor.fetchone()
+        return await cursor.fetchone()
+
+
+async def insert_task(user: str, title: str, due_date: date | None) -> tuple[Any, ...]:
+    """The new task's row (as selected), inserted with every NOT NULL column: priority none
+    (rank 0), no tags, and the priority sort key (rank, then the creation time as digits)."""
+    now = datetime.now(UTC)
+    task_id = uuid.uuid4()
+    priority_key = "0" + now.strftime("%Y%m%d%H%M%S%f")
+    async with POOL.connection() as conn:
+        await conn.execute(
+            "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
+            "created_at, updated_at, version, priority, tags, title_key, description_key, "
+            "priority_key) "
+            "VALUES (%s, %s, %s, NULL, false, %s, %s, %s, 1, 0, '[]', %s, NULL, %s)",
+            (task_id, user, title, due_date, now, now, title.casefold(), priority_key),
+        )
+    return (task_id, title, None, False, due_date, 0, [], None, None, user, now, now, None, None, 1)
+
+
+async def rename_task(user: str, task_id: uuid.UUID, title: str) -> tuple[Any, ...] | None:
+    async with POOL.connection() as conn:
+        cursor = await conn.execute(
+            "UPDATE tasks SET title = %s, title_key = %s, updated_at = %s, version = version + 1 "
+            f"WHERE id = %s AND user_id = %s RETURNING {COLUMNS}",
+            (title, title.casefold(), datetime.now(UTC), task_id, user),
+        )
+        return await cursor.fetchone()
+
+
+async def list_tasks(send: Any, user: str, limit: int) -> None:
+    rows = await fetch_page(user, limit)
+    body = dumps([task_json(row) for row in rows[:limit]])
+    await respond(send, 200, body, more=next_link(rows, limit))
+
+
+async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
+    row = await fetch_task(user, task_id)
     if row is None:
         await respond(send, 404, b'{"status":404}')
         return
@@ -189,33 +235,13 @@ async def get_task(send: Any, user: str, task_id: uuid.UUID) -> None:
 async def create_task(send: Any, user: str, body: dict[str, Any]) -> None:
     title = str(body["title"]).strip()
     due_date = date.fromisoformat(body["due_date"]) if body.get("due_date") else None
-    now = datetime.now(UTC)
-    task_id = uuid.uuid4()
-    async with POOL.connection() as conn:
-        # Every NOT NULL column: priority none (rank 0), no tags, and the priority sort key
-        # (rank, then the creation time as digits).
-        priority_key = "0" + now.strftime("%Y%m%d%H%M%S%f")
-        await conn.execute(
-            "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
-            "created_at, updated_at, version, priority, tags, title_key, description_key, "
-            "priority_key) "
-            "VALUES (%s, %s, %s, NULL, false, %s, %s, %s, 1, 0, '[]', %s, NULL, %s)",
-            (task_id, user, title, due_date, now, now, title.casefold(), priority_key),
-        )
-    row = (task_id, title, None, False, due_date, 0, [], None, None, user, now, now, None, None, 1)
-    location = f"/api/tasks/{task_id}"
-    await respond(send, 201, dumps(task_json(row)), etag=1, location=location)
+    row = await insert_task(user, title, due_date)
+    location = f"/api/tasks/{row[0]}"
+    await respond(send, 201, dumps(task_json(row)), etag=1, more={"location": location})
 
 
 async def patch_task(send: Any, user: str, task_id: uuid.UUID, body: dict[str, Any]) -> None:
-    title = str(body["title"]).strip()
-    async with POOL.connection() as conn:
-        cursor = await conn.execute(
-            "UPDATE tasks SET title = %s, title_key = %s, updated_at = %s, version = version + 1 "
-            f"WHERE id = %s AND user_id = %s RETURNING {COLUMNS}",
-            (title, title.casefold(), datetime.now(UTC), task_id, user),
-        )
-        row = await cursor.fetchone()
+    row = await rename_task(user, task_id, str(body["title"]).strip())
     if row is None:
         await respond(send, 404, b'{"status":404}')
         return

@@ -15,13 +15,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from bench.baseline import COLUMNS, POOL, dumps, seal_cursor, task_json, user_of
+from bench.baseline import (
+    POOL,
+    dumps,
+    fetch_page,
+    fetch_task,
+    insert_task,
+    next_link,
+    rename_task,
+    task_json,
+    user_of,
+)
 
 _verified: dict[str, str] = {}
 
@@ -50,58 +60,30 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
+JSON = "application/json"
 User = Annotated[str, Depends(current_user)]
 
 
 @app.get("/api/tasks")
 async def list_tasks(user: User, limit: Annotated[int, Query(ge=1, le=100)] = 50) -> Response:
-    async with POOL.connection() as conn:
-        cursor = await conn.execute(
-            f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s "
-            "ORDER BY created_at DESC, id DESC LIMIT %s",
-            (user, limit + 1),
-        )
-        rows = await cursor.fetchall()
-    headers = {}
-    if len(rows) > limit:
-        headers["link"] = (
-            f'</api/tasks?limit={limit}&cursor={seal_cursor(rows[limit - 1])}>; rel="next"'
-        )
+    rows = await fetch_page(user, limit)
     body = dumps([task_json(row) for row in rows[:limit]])
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=JSON, headers=next_link(rows, limit))
 
 
 @app.post("/api/tasks", status_code=201)
 async def create_task(user: User, body: NewTask) -> Response:
-    title = body.title.strip()
-    now = datetime.now(UTC)
-    task_id = uuid.uuid4()
-    priority_key = "0" + now.strftime("%Y%m%d%H%M%S%f")
-    async with POOL.connection() as conn:
-        await conn.execute(
-            "INSERT INTO tasks (id, user_id, title, description, completed, due_date, "
-            "created_at, updated_at, version, priority, tags, title_key, description_key, "
-            "priority_key) "
-            "VALUES (%s, %s, %s, NULL, false, %s, %s, %s, 1, 0, '[]', %s, NULL, %s)",
-            (task_id, user, title, body.due_date, now, now, title.casefold(), priority_key),
-        )
-    row: tuple[object, ...] = (task_id, title, None, False, body.due_date, 0, [], None, None)
-    document = task_json((*row, user, now, now, None, None, 1))
-    headers = {"etag": '"1"', "location": f"/api/tasks/{task_id}"}
-    return Response(dumps(document), 201, headers=headers, media_type="application/json")
+    row = await insert_task(user, body.title.strip(), body.due_date)
+    headers = {"etag": '"1"', "location": f"/api/tasks/{row[0]}"}
+    return Response(dumps(task_json(row)), 201, headers=headers, media_type=JSON)
 
 
 @app.get("/api/tasks/{task_id}")
 async def get_task(user: User, task_id: uuid.UUID) -> Response:
-    async with POOL.connection() as conn:
-        cursor = await conn.execute(
-            f"SELECT {COLUMNS} FROM tasks WHERE id = %s AND user_id = %s", (task_id, user)
-        )
-        row = await cursor.fetchone()
+    row = await fetch_task(user, task_id)
     if row is None:
         raise HTTPException(404)
-    headers = {"etag": f'"{row[14]}"'}
-    return Response(dumps(task_json(row)), media_type="application/json", headers=headers)
+    return Response(dumps(task_json(row)), media_type=JSON, headers={"etag": f'"{row[14]}"'})
 
 
 class TitleChange(BaseModel):
@@ -110,15 +92,7 @@ class TitleChange(BaseModel):
 
 @app.patch("/api/tasks/{task_id}")
 async def patch_task(user: User, task_id: uuid.UUID, body: TitleChange) -> Response:
-    title = body.title.strip()
-    async with POOL.connection() as conn:
-        cursor = await conn.execute(
-            "UPDATE tasks SET title = %s, title_key = %s, updated_at = %s, version = version + 1 "
-            f"WHERE id = %s AND user_id = %s RETURNING {COLUMNS}",
-            (title, title.casefold(), datetime.now(UTC), task_id, user),
-        )
-        row = await cursor.fetchone()
+    row = await rename_task(user, task_id, body.title.strip())
     if row is None:
         raise HTTPException(404)
-    headers = {"etag": f'"{row[14]}"'}
-    return Response(dumps(task_json(row)), media_type="application/json", headers=headers)
+    return Response(dumps(task_json(row)), media_type=JSON, headers={"etag": f'"{row[14]}"'})
