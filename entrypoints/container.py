@@ -286,9 +286,7 @@ class Container(containers.DeclarativeContainer):
     # trigger): on the autocommit pool that statement is its own transaction, one round
     # trip with no BEGIN or COMMIT, and it still says how many rows it deleted, which a
     # staged write could not (ADR 0029).
-    single_statement_unit_of_work = units_of_work(
-        settings, read_engine, memory_store, metrics, "read", read_gate
-    )
+    single_statement_unit_of_work = read_unit_of_work
     # Shared: it holds the cursor key, fetched once (on SQL, from the database: every
     # process on it seals and opens the same cursors).
     cursor_keys = providers.Selector(

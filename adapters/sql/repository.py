@@ -26,7 +26,7 @@ from adapters.sql.mapping import (
     to_task,
 )
 from adapters.sql.tables import TASK_TAGS, TASKS
-from adapters.sql.transaction import StagedWrite, Transaction
+from adapters.sql.transaction import StagedWrite, Transaction, driver_of
 from application.errors import (
     ConcurrentUpdate,
     DuplicateTaskId,
@@ -360,8 +360,7 @@ class SqlTaskRepository:
 
 
 async def _copy_rows(connection: AsyncConnection, tasks: Sequence[Task]) -> None:
-    raw = await connection.get_raw_connection()
-    driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    driver = await driver_of(connection)
     try:
         async with driver.cursor() as cursor:
             async with cursor.copy(_COPY_TASKS) as copy:

@@ -87,6 +87,13 @@ def trace_driver_queries(engine: AsyncEngine, tracer: DriverQueryTracer | None) 
         _DRIVER_QUERY_TRACERS[engine.sync_engine] = tracer
 
 
+async def driver_of(connection: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under a pooled SQLAlchemy connection, for what goes to the
+    driver directly (staged writes, reads on PostgreSQL, COPY)."""
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection  # type: ignore[return-value]
+
+
 def _traced(connection: AsyncConnection, statement: str) -> AbstractContextManager[object]:
     tracer = _DRIVER_QUERY_TRACERS.get(connection.engine.sync_engine)
     return tracer.span(statement) if tracer is not None else contextlib.nullcontext()
@@ -211,8 +218,7 @@ class Transaction:
         """A read on the driver's cursor: SQLAlchemy's execution layer (execution context,
         result wrapping, a greenlet hand-off each way) was most of a list's database-side
         CPU, for rows the driver already gives in their final types (ADR 0029)."""
-        raw = await connection.get_raw_connection()
-        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        driver = await driver_of(connection)
         values = _bound(read.compiled, parameters)
         try:
             with _traced(connection, read.text):
@@ -247,8 +253,7 @@ class Transaction:
         bound client-side (psycopg's literal quoting). A write that expects rows and gets
         none stops the batch with an error, so nothing after or before it lands."""
         connection = await self.connection()
-        raw = await connection.get_raw_connection()
-        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        driver = await driver_of(connection)
         cursor = psycopg.AsyncClientCursor(driver)
         parts, texts = [], []
         for index, write in enumerate(writes):
