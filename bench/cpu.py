@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.run import ROOT, SECRET, SMALL_TASKS_EACH, SMALL_USERS, seed
+from bench.run import ROOT, SMALL_TASKS_EACH, SMALL_USERS, app_env, seed
 from bench.seeding import DEFAULT_SERVER_URL, scratch_database
 
 SERVICE = "entrypoints.http.app:app"
@@ -98,19 +97,9 @@ uvloop.run(main())
 
 
 def measure(root: Path, app: str, scenario: str, requests: int, database_url: str) -> float:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "BETTER_AUTH_SECRET": SECRET,
-        "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_PER_USER": "0",
-        "MAX_TASKS_PER_USER": "0",
-        "PYTHONPATH": str(root),
-    }
-    env.pop("BETTER_AUTH_URL", None)
     out = subprocess.run(
         [sys.executable, "-c", DRIVER, str(root), app, scenario, str(requests)],
-        env=env,
+        env=app_env(database_url, root),
         cwd=root,
         capture_output=True,
         text=True,

@@ -51,16 +51,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(
-    name: str,
-    app: str,
-    database_url: str,
-    workers: int,
-    root: Path = ROOT,
-    extra_env: dict[str, str] | None = None,
-) -> Iterator[str]:
-    port = free_port()
+def app_env(database_url: str, root: Path = ROOT) -> dict[str, str]:
+    """The environment every benchmarked app runs in: the scratch database, the token
+    secret, quiet logs, the code of ``root``."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -71,9 +64,22 @@ def server(
         # measures the rest (a create scenario adds far more than 10,000 tasks a user).
         "RATE_LIMIT_PER_USER": "0",
         "MAX_TASKS_PER_USER": "0",
-        **(extra_env or {}),
     }
     env.pop("BETTER_AUTH_URL", None)
+    return env
+
+
+@contextmanager
+def server(
+    name: str,
+    app: str,
+    database_url: str,
+    workers: int,
+    root: Path = ROOT,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    port = free_port()
+    env = {**app_env(database_url, root), **(extra_env or {})}
     command = [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
