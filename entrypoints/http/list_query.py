@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends
+from pydantic import BaseModel, Field
 
 from application.pagination import MAX_CURSOR_LENGTH
 from application.queries import (
@@ -23,6 +24,7 @@ from application.queries import (
 )
 from domain.task import Priority
 from entrypoints.http.dependencies import Cursors
+from entrypoints.http.query_models import QueryModel
 from entrypoints.http.schemas import DateTime, DueDate
 
 # The list parameters' grammars, published in the schema (and in the MCP list_tasks tool's).
@@ -43,63 +45,61 @@ def default_orders() -> str:
 
 
 def _text(description: str, max_length: int, pattern: str) -> Any:
-    """A text parameter: its length and grammar, published in the schema."""
-    return Query(
-        max_length=max_length, description=description, json_schema_extra={"pattern": pattern}
+    """An optional text parameter: its length and grammar, published in the schema."""
+    return Field(
+        None, max_length=max_length, description=description, json_schema_extra={"pattern": pattern}
     )
+
+
+class ListParameters(BaseModel):
+    """The list query string, as validated (in one go, query_models.py) and published."""
+
+    status: StatusFilter = StatusFilter.ALL
+    sort: SortField = SortField.CREATED
+    order: SortOrder | None = Field(None, description=f"Default: {default_orders()}")
+    q: str | None = _text(
+        "Case-insensitive text in title or description", MAX_SEARCH_LENGTH, SEARCH_PATTERN
+    )
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(
+        None, max_length=MAX_CURSOR_LENGTH, description="From the `Link: rel=next` header"
+    )
+    priority: str | None = _text(
+        "Any of these priorities, comma-separated (e.g. `high,medium`)",
+        LIST_PARAMETER_LENGTH,
+        PRIORITY_LIST_PATTERN,
+    )
+    tag: str | None = _text(
+        "Tasks carrying all of these tags (ignoring case), comma-separated",
+        LIST_PARAMETER_LENGTH,
+        TAG_LIST_PATTERN,
+    )
+    due_from: DueDate | None = Field(None, description="Due on or after (YYYY-MM-DD)")
+    due_to: DueDate | None = Field(None, description="Due on or before (YYYY-MM-DD)")
+    remind_to: DateTime | None = Field(None, description="A reminder at or before this date-time")
 
 
 async def list_query(
     cursors: Cursors,
-    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
-    sort: Annotated[SortField, Query()] = SortField.CREATED,
-    order: Annotated[SortOrder | None, Query(description=f"Default: {default_orders()}")] = None,
-    q: Annotated[
-        str | None,
-        _text("Case-insensitive text in title or description", MAX_SEARCH_LENGTH, SEARCH_PATTERN),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=MAX_CURSOR_LENGTH, description="From the `Link: rel=next` header"),
-    ] = None,
-    priority: Annotated[
-        str | None,
-        _text(
-            "Any of these priorities, comma-separated (e.g. `high,medium`)",
-            LIST_PARAMETER_LENGTH,
-            PRIORITY_LIST_PATTERN,
-        ),
-    ] = None,
-    tag: Annotated[
-        str | None,
-        _text(
-            "Tasks carrying all of these tags (ignoring case), comma-separated",
-            LIST_PARAMETER_LENGTH,
-            TAG_LIST_PATTERN,
-        ),
-    ] = None,
-    due_from: Annotated[DueDate | None, Query(description="Due on or after (YYYY-MM-DD)")] = None,
-    due_to: Annotated[DueDate | None, Query(description="Due on or before (YYYY-MM-DD)")] = None,
-    remind_to: Annotated[
-        DateTime | None, Query(description="A reminder at or before this date-time")
-    ] = None,
+    parameters: Annotated[ListParameters, Depends(QueryModel(ListParameters))],
 ) -> TaskQuery:
     query = TaskQuery(
-        status=status,
-        sort=sort,
-        order=order,
-        limit=limit,
-        search=q,
-        priorities=parse_priority_list(priority) if priority is not None else None,
-        tags=parse_tag_list(tag) if tag is not None else (),
-        due_from=due_from,
-        due_to=due_to,
-        remind_to=remind_to,
+        status=parameters.status,
+        sort=parameters.sort,
+        order=parameters.order,
+        limit=parameters.limit,
+        search=parameters.q,
+        priorities=parse_priority_list(parameters.priority)
+        if parameters.priority is not None
+        else None,
+        tags=parse_tag_list(parameters.tag) if parameters.tag is not None else (),
+        due_from=parameters.due_from,
+        due_to=parameters.due_to,
+        remind_to=parameters.remind_to,
     )
-    if cursor is None:
+    if parameters.cursor is None:
         return query
-    return replace(query, after=await cursors.decode(cursor, query))
+    return replace(query, after=await cursors.decode(parameters.cursor, query))
 
 
 ListQuery = Annotated[TaskQuery, Depends(list_query)]

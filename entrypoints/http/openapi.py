@@ -14,8 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from entrypoints.http.problems import PROBLEM_JSON, documented_errors
+from entrypoints.http.query_models import query_models
 
 # The bearer scheme is declared here rather than as a FastAPI security dependency: the
 # token is read by ``current_identity`` anyway, and a dependency would parse it twice.
@@ -41,6 +43,7 @@ def install_openapi(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {})
         components.setdefault("securitySchemes", {})[BEARER_SCHEME] = BEARER_SECURITY_SCHEME
+        _publish_query_models(app, schema)
         for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
                 if "requestBody" in operation:
@@ -60,6 +63,22 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _publish_query_models(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Each query model's fields as its operations' query parameters, after their path
+    and query parameters (where FastAPI puts its own), and the schemas they refer to."""
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        for model in query_models(route.dependant):
+            parameters, schemas = model.published()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+            for method in route.methods or ():
+                operation = schema["paths"][route.path_format][method.lower()]
+                declared = operation.setdefault("parameters", [])
+                at = sum(1 for parameter in declared if parameter["in"] in ("path", "query"))
+                declared[at:at] = parameters
 
 
 def _problem_responses_only(responses: dict[str, Any]) -> None:

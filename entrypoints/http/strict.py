@@ -25,6 +25,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from entrypoints.http.query_models import QueryModel
+
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document = dict(pairs)
@@ -49,8 +51,11 @@ class _StrictJsonRequest(Request):
 
 
 def query_parameters(dependant: Dependant) -> frozenset[str]:
-    """The query parameters an operation defines, its dependencies' included."""
+    """The query parameters an operation defines, its dependencies' and query models'
+    included."""
     names = {parameter.alias for parameter in dependant.query_params}
+    if isinstance(dependant.call, QueryModel):
+        names |= dependant.call.names
     for dependency in dependant.dependencies:
         names |= query_parameters(dependency)
     return frozenset(names)
