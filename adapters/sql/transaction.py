@@ -251,19 +251,32 @@ class Transaction:
         query message as one implicit transaction (all land or none), in one round trip,
         and a transaction pooler keeps them on one server connection. Parameters are
         bound client-side (psycopg's literal quoting). A write that expects rows and gets
-        none stops the batch with an error, so nothing after or before it lands."""
+        none stops the batch with an error, so nothing after or before it lands. A single
+        unconditional write is sent as it is, bound by the server."""
         connection = await self.connection()
         driver = await driver_of(connection)
-        cursor = psycopg.AsyncClientCursor(driver)
-        parts, texts = [], []
-        for index, write in enumerate(writes):
-            text, parameters = _compiled(write.statement, write.parameters, connection.dialect)
-            texts.append(text)
-            sql = cursor.mogrify(text, parameters)
-            parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
+        query: str
+        arguments: dict[str, Any] | None = None
+        if len(writes) == 1 and writes[0].if_no_rows is None:
+            # One statement alone (a create) is its own implicit transaction on the
+            # extended protocol too, where psycopg binds it without quoting each value.
+            cursor: psycopg.AsyncCursor[Any] = driver.cursor()
+            query, arguments = _compiled(
+                writes[0].statement, writes[0].parameters, connection.dialect
+            )
+            texts = [query]
+        else:
+            cursor = psycopg.AsyncClientCursor(driver)
+            parts, texts = [], []
+            for index, write in enumerate(writes):
+                text, parameters = _compiled(write.statement, write.parameters, connection.dialect)
+                texts.append(text)
+                sql = cursor.mogrify(text, parameters)
+                parts.append(_expecting_rows(sql, index, write.rows) if write.if_no_rows else sql)
+            query = ";\n".join(parts)
         try:
             with _traced(connection, ";\n".join(texts)):
-                await cursor.execute(";\n".join(parts))
+                await cursor.execute(query, arguments)
         except psycopg.errors.InvalidTextRepresentation as error:
             message = error.diag.message_primary or ""
             failed = _failed_index(message)
