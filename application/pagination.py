@@ -46,6 +46,10 @@ class PageCursors:
         return read_cursor_payload(payload, query)
 
 
+# One encoder for both (``json.dumps`` with options builds a new one on every call).
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def cursor_payload(query: TaskQuery, position: TaskPosition) -> bytes:
     """What a cursor holds, before sealing: the sort, order, a digest of the filters and the
     last task's position."""
@@ -58,7 +62,7 @@ def cursor_payload(query: TaskQuery, position: TaskPosition) -> bytes:
         "v": encoded_value,
         "i": str(position.task_id),
     }
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return _COMPACT_JSON.encode(payload).encode()
 
 
 def read_cursor_payload(raw: bytes, query: TaskQuery) -> TaskPosition:
@@ -94,7 +98,7 @@ def _not_a_cursor() -> InvalidQuery:
 
 def filters_digest(query: TaskQuery) -> str:
     """A short digest of the query's filters (not their values in clear)."""
-    canonical = json.dumps(query.filters(), ensure_ascii=False, separators=(",", ":"))
+    canonical = _COMPACT_JSON.encode(query.filters())
     digest = hashlib.blake2s(canonical.encode("utf-8", "surrogatepass"), digest_size=9)
     return base64.urlsafe_b64encode(digest.digest()).decode("ascii")
 

@@ -36,12 +36,18 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+# One decoder for every body: ``json.loads`` with a hook builds a new one on each call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 class _StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body, object_pairs_hook=_no_duplicates)
+                # What json.loads does with bytes: UTF-8, -16 or -32, told by the first bytes.
+                text = body.decode(json.detect_encoding(body), "surrogatepass")
+                self._json = _DECODER.decode(text)
             except ValueError as error:
                 if isinstance(error, json.JSONDecodeError):
                     raise
