@@ -30,6 +30,14 @@ BEARER_SECURITY_SCHEME = {
     "`todo-admin token mint`).",
 }
 
+# What the request bounds (request_bounds.py, middleware.py) answer on any operation, before
+# it is routed: an unreadable request (e.g. an invalid Content-Length) 400, a declared body
+# over the limit 413, too many or too long header fields 431.
+_REFUSED_BEFORE_ROUTING = {
+    str(status): {"description": response["description"], "content": response["content"]}
+    for status, response in documented_errors(400, 413, 431).items()
+}
+
 
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
@@ -46,6 +54,8 @@ def install_openapi(app: FastAPI) -> None:
         _publish_query_models(app, schema)
         for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
+                for status, response in _REFUSED_BEFORE_ROUTING.items():
+                    operation["responses"].setdefault(status, response)
                 if "requestBody" in operation:
                     # StrictRoute (strict.py) refuses bodies not declared JSON.
                     responses = documented_errors(415)
