@@ -95,7 +95,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # The routers' routes go on the app's own list, as they are (each already carries its
     # router's prefix, tags, responses and dependencies): FastAPI's include_router keeps a
     # router as one entry, whose routes it matches twice on every request and whose
-    # version it checks against its caches, about 9 % of a request's CPU (docs/performance.md).
+    # version it checks against its caches, about 9 % of a request's CPU (ADR 0030).
     for router in (health.router, overview.router, tasks.router, compat.router):
         app.router.routes.extend(router.routes)
     # The MCP tools for AI agents: the same use cases, users and tokens (entrypoints/mcp).
