@@ -60,7 +60,10 @@ async def test_a_title_cursor_shows_nothing_of_the_title() -> None:
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     for word in title.split():
         assert word.encode() not in raw
-        assert word.lower() not in cursor.lower()
+        # In the cursor's text, ignoring case, a random ciphertext holds a 3-letter word
+        # ("the") about once in 300 cursors by chance; longer words ("lawyer") never do.
+        if len(word) >= 5:
+            assert word.lower() not in cursor.lower()
     assert str(TASK_ID).encode() not in raw
 
 
