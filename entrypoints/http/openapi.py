@@ -33,10 +33,15 @@ BEARER_SECURITY_SCHEME = {
 # What the request bounds (request_bounds.py, middleware.py) answer on any operation, before
 # it is routed: an unreadable request (e.g. an invalid Content-Length) 400, a declared body
 # over the limit 413, too many or too long header fields 431.
-_REFUSED_BEFORE_ROUTING = {
-    str(status): {"description": response["description"], "content": response["content"]}
-    for status, response in documented_errors(400, 413, 431).items()
-}
+_REFUSED_BEFORE_ROUTING = (400, 413, 431)
+
+
+def _responses(*statuses: int) -> dict[str, dict[str, Any]]:
+    """The schema's entries for these problems, fresh for each operation."""
+    return {
+        str(status): {"description": response["description"], "content": response["content"]}
+        for status, response in documented_errors(*statuses).items()
+    }
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -54,15 +59,11 @@ def install_openapi(app: FastAPI) -> None:
         _publish_query_models(app, schema)
         for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
-                for status, response in _REFUSED_BEFORE_ROUTING.items():
+                for status, response in _responses(*_REFUSED_BEFORE_ROUTING).items():
                     operation["responses"].setdefault(status, response)
                 if "requestBody" in operation:
                     # StrictRoute (strict.py) refuses bodies not declared JSON.
-                    responses = documented_errors(415)
-                    operation["responses"]["415"] = {
-                        "description": responses[415]["description"],
-                        "content": responses[415]["content"],
-                    }
+                    operation["responses"].update(_responses(415))
                 _problem_responses_only(operation.get("responses", {}))
                 if path.startswith("/api/"):
                     operation["security"] = [{BEARER_SCHEME: []}]
